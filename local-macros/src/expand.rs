@@ -1,0 +1,460 @@
+//! From the checked model to tokens. Cannot fail: everything was checked in `parse`.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+
+use crate::model::{Field, FieldDefault, Mode, Struct};
+
+/// Names of the hidden items, inside an anonymous `const` block so they cannot clash with
+/// anything of the user's.
+const VALUES: &str = "__CtxlocalValues";
+const KEY: &str = "__CTXLOCAL_KEY";
+
+pub(crate) fn expand(input: &Struct) -> TokenStream {
+    let original = original_struct(input);
+    let krate = &input.options.krate;
+    let ident = &input.ident;
+    let values = format_ident!("{}", VALUES);
+    let key = format_ident!("{}", KEY);
+
+    let value_fields = input.fields.iter().map(|field| {
+        let name = &field.ident;
+        let ty = &field.ty;
+        let cfgs = &field.cfgs;
+        quote_spanned! {ty.span()=>
+            #(#cfgs)*
+            #name: #krate::__private::Slot<#ty>
+        }
+    });
+    let proofs = input.fields.iter().enumerate().map(|(index, field)| {
+        let proof = proof_ident(index);
+        let ty = &field.ty;
+        let cfgs = &field.cfgs;
+        // Spanned at the field's type: a type that may not cross threads is reported there,
+        // once, and nowhere else (the accessors only pass the proof along).
+        quote_spanned! {ty.span()=>
+            #(#cfgs)*
+            const #proof: __CtxlocalFieldProof<#ty> = __CtxlocalFieldProof::new();
+        }
+    });
+    let defaults = input
+        .fields
+        .iter()
+        .enumerate()
+        .filter_map(|(index, field)| {
+            let default = field.default.as_ref()?;
+            let function = default_ident(index);
+            let ty = &field.ty;
+            let cfgs = &field.cfgs;
+            // One function per default, so that a type without `Default` (spanned at the
+            // `default` option) or an expression of the wrong type (spanned at the expression) is
+            // reported once; the accessors only call it.
+            Some(match default {
+                FieldDefault::Trait(span) => quote_spanned! {*span=>
+                    #(#cfgs)*
+                    fn #function() -> #ty {
+                        <#ty as #krate::__private::core::default::Default>::default()
+                    }
+                },
+                FieldDefault::Expr(expr) => quote_spanned! {expr.span()=>
+                    #(#cfgs)*
+                    fn #function() -> #ty {
+                        #expr
+                    }
+                },
+            })
+        });
+    let accessors = input
+        .fields
+        .iter()
+        .enumerate()
+        .map(|(index, field)| field_accessors(input, index, field));
+    let struct_methods = struct_methods(input);
+
+    quote! {
+        #original
+
+        const _: () = {
+            #[derive(
+                #krate::__private::core::clone::Clone,
+                #krate::__private::core::default::Default
+            )]
+            #[allow(non_camel_case_types)]
+            struct #values {
+                #(#value_fields,)*
+            }
+
+            impl #krate::__private::Values for #values {}
+
+            use #krate::__private::FieldProof as __CtxlocalFieldProof;
+
+            static #key: #krate::__private::StructKey<#values> =
+                #krate::__private::StructKey::new();
+
+            #(#proofs)*
+            #(#defaults)*
+
+            #[automatically_derived]
+            impl #ident {
+                #(#accessors)*
+                #struct_methods
+            }
+        };
+    }
+}
+
+/// The user's struct as written, minus our `#[local]` attributes.
+pub(crate) fn original_struct(input: &Struct) -> TokenStream {
+    let attrs = &input.attrs;
+    let vis = &input.vis;
+    let ident = &input.ident;
+    let fields = input.fields.iter().map(|field| {
+        let attrs = &field.attrs;
+        let vis = &field.vis;
+        let name = &field.ident;
+        let ty = &field.ty;
+        quote! { #(#attrs)* #vis #name: #ty }
+    });
+    // Fields of a context struct are usually only read through the generated accessors
+    // (`value.set()`, `value.scope(..)` move them into the context), which rustc does not count.
+    quote! {
+        #(#attrs)*
+        #[allow(dead_code)]
+        #vis struct #ident {
+            #(#fields,)*
+        }
+    }
+}
+
+fn proof_ident(index: usize) -> syn::Ident {
+    format_ident!("__CTXLOCAL_PROOF_{}", index)
+}
+
+fn default_ident(index: usize) -> syn::Ident {
+    format_ident!("__ctxlocal_default_{}", index)
+}
+
+fn field_accessors(input: &Struct, index: usize, field: &Field) -> TokenStream {
+    match input.options.mode {
+        Mode::Default => default_mode_accessors(input, index, field),
+        Mode::ThreadCritical => unreachable!("thread-critical mode is rejected in parse"),
+    }
+}
+
+fn default_mode_accessors(input: &Struct, index: usize, field: &Field) -> TokenStream {
+    let krate = &input.options.krate;
+    let private = quote!(#krate::__private);
+    let owner = &input.ident;
+    let values = format_ident!("{}", VALUES);
+    let key = format_ident!("{}", KEY);
+    let proof = proof_ident(index);
+    let vis = &field.vis;
+    let cfgs = &field.cfgs;
+    let ident = &field.ident;
+    let ty = &field.ty;
+    let name = &field.name;
+    let span = field.ident.span();
+
+    let with_name = format_ident!("with_{}", name, span = span);
+    let is_set_name = format_ident!("is_{}_set", name, span = span);
+    let set_name = format_ident!("set_{}", name, span = span);
+    let try_set_name = format_ident!("try_set_{}", name, span = span);
+    let replace_name = format_ident!("replace_{}", name, span = span);
+    let take_name = format_ident!("take_{}", name, span = span);
+    let update_name = format_ident!("update_{}", name, span = span);
+    let scope_name = format_ident!("scope_{}", name, span = span);
+    let sync_scope_name = format_ident!("sync_scope_{}", name, span = span);
+
+    let what = |accessor: &syn::Ident| format!("{owner}::{accessor}");
+    let what_set = what(&set_name);
+    let what_replace = what(&replace_name);
+    let what_take = what(&take_name);
+    let what_update = what(&update_name);
+
+    let field_ref = quote_spanned!(span=> |__v: &#values| &__v.#ident);
+    let field_mut = quote_spanned!(span=> |__v: &mut #values| &mut __v.#ident);
+    let clone_bound =
+        quote_spanned!(ty.span()=> where for<'__ctxlocal> #ty: #private::core::clone::Clone);
+    let option = quote!(#private::core::option::Option);
+
+    let doc_field = format!("`{name}`");
+    let doc_owner = format!("[`{owner}`]");
+
+    let (getter, with, update) = match &field.default {
+        None => {
+            let getter_doc = format!(
+                "Returns a clone of the {doc_field} field of {doc_owner} in the current context, \
+                 or `None` if it is not set there."
+            );
+            let with_doc = format!(
+                "Calls `f` with a borrow of the {doc_field} field of {doc_owner} in the current \
+                 context (`None` if it is not set), without cloning it."
+            );
+            let update_doc = format!(
+                "Mutates the {doc_field} field of {doc_owner} in the current context: `f` gets \
+                 the value (`None` if unset) and whatever it leaves is stored, also if it \
+                 panics. Copy-on-write: if another context shares the value, `f` mutates a \
+                 private clone. While `f` runs the field reads as unset, and writes to it from \
+                 inside `f` are overwritten."
+            );
+            (
+                quote_spanned! {span=>
+                    #[doc = #getter_doc]
+                    #[inline]
+                    #vis fn #ident() -> #option<#ty> #clone_bound {
+                        #private::get(&#key, #field_ref)
+                    }
+                },
+                quote_spanned! {span=>
+                    #[doc = #with_doc]
+                    #[inline]
+                    #vis fn #with_name<__R>(
+                        f: impl #private::core::ops::FnOnce(#option<&#ty>) -> __R,
+                    ) -> __R {
+                        #private::with(&#key, #field_ref, f)
+                    }
+                },
+                quote_spanned! {span=>
+                    #[doc = #update_doc]
+                    #[track_caller]
+                    #vis fn #update_name<__R>(
+                        f: impl #private::core::ops::FnOnce(&mut #option<#ty>) -> __R,
+                    ) -> __R #clone_bound {
+                        #private::update(&#key, #field_mut, #proof, f, #what_update)
+                    }
+                },
+            )
+        }
+        Some(default) => {
+            let default_text = match default {
+                FieldDefault::Trait(_) => "`Default::default()`".to_owned(),
+                FieldDefault::Expr(expr) => {
+                    format!("`{}`", quote!(#expr).to_string().replace("  ", " "))
+                }
+            };
+            let default_fn = default_ident(index);
+            let getter_doc = format!(
+                "Returns a clone of the {doc_field} field of {doc_owner} in the current context, \
+                 or its default, {default_text}, if it is not set there."
+            );
+            let with_doc = format!(
+                "Calls `f` with a borrow of the {doc_field} field of {doc_owner} in the current \
+                 context, or of its default, {default_text}, if it is not set, without cloning."
+            );
+            let update_doc = format!(
+                "Mutates the {doc_field} field of {doc_owner} in the current context: `f` gets \
+                 the value (its default, {default_text}, if unset) and whatever it leaves is \
+                 stored, also if it panics. Copy-on-write: if another context shares the value, \
+                 `f` mutates a private clone. While `f` runs the field reads as unset, and \
+                 writes to it from inside `f` are overwritten."
+            );
+            (
+                quote_spanned! {span=>
+                    #[doc = #getter_doc]
+                    #[inline]
+                    #vis fn #ident() -> #ty #clone_bound {
+                        #private::get_or(&#key, #field_ref, #default_fn)
+                    }
+                },
+                quote_spanned! {span=>
+                    #[doc = #with_doc]
+                    #[inline]
+                    #vis fn #with_name<__R>(
+                        f: impl #private::core::ops::FnOnce(&#ty) -> __R,
+                    ) -> __R {
+                        #private::with_or(&#key, #field_ref, #default_fn, f)
+                    }
+                },
+                quote_spanned! {span=>
+                    #[doc = #update_doc]
+                    #[track_caller]
+                    #vis fn #update_name<__R>(
+                        f: impl #private::core::ops::FnOnce(&mut #ty) -> __R,
+                    ) -> __R #clone_bound {
+                        #private::update_or(&#key, #field_mut, #proof, #default_fn, f, #what_update)
+                    }
+                },
+            )
+        }
+    };
+
+    let is_set_doc = format!(
+        "Returns true if the {doc_field} field of {doc_owner} is set in the current context \
+         (a default does not count)."
+    );
+    let set_doc = format!(
+        "Sets the {doc_field} field of {doc_owner} in the current context.\n\n\
+         # Panics\n\n\
+         Inside a task started with plain `tokio::spawn` or `tokio::task::spawn_blocking`, \
+         which carries no context (the value would leak to other tasks on the thread); \
+         use `ctxlocal::spawn` or `.in_current_context()` there, or [`Self::{try_set_name}`] \
+         to get an error instead."
+    );
+    let try_set_doc = format!(
+        "Sets the {doc_field} field of {doc_owner} in the current context, or returns why \
+         writing is refused here (see [`{krate_text}::AccessError`]).",
+        krate_text = quote!(#krate).to_string().replace(' ', "")
+    );
+    let replace_doc = format!(
+        "Sets the {doc_field} field of {doc_owner} in the current context and returns the \
+         previous value (`None` if it was not set). The previous value is moved out, or \
+         cloned if another context still shares it.\n\n# Panics\n\nWhere \
+         [`Self::{set_name}`] panics."
+    );
+    let take_doc = format!(
+        "Unsets the {doc_field} field of {doc_owner} in the current context and returns its \
+         value (`None` if it was not set). The value is moved out, or cloned if another \
+         context still shares it; other contexts keep theirs.\n\n# Panics\n\nWhere \
+         [`Self::{set_name}`] panics, if the field is set."
+    );
+    let scope_doc = format!(
+        "Runs `future` in a child of the current context where the {doc_field} field of \
+         {doc_owner} is `value`. The override, and anything else the future writes, ends with \
+         it: the caller's context is never changed."
+    );
+    let sync_scope_doc = format!(
+        "Runs `f` in a child of the current context where the {doc_field} field of \
+         {doc_owner} is `value`, then restores the previous context, also if `f` panics."
+    );
+
+    quote! {
+        #(#cfgs)*
+        #getter
+
+        #(#cfgs)*
+        #with
+
+        #(#cfgs)*
+        #[doc = #is_set_doc]
+        #[inline]
+        #vis fn #is_set_name() -> bool {
+            #private::is_set(&#key, #field_ref)
+        }
+
+        #(#cfgs)*
+        #[doc = #set_doc]
+        #[inline]
+        #[track_caller]
+        #vis fn #set_name(value: #ty) {
+            #private::set(&#key, #field_mut, #proof, value, #what_set)
+        }
+
+        #(#cfgs)*
+        #[doc = #try_set_doc]
+        #[inline]
+        #vis fn #try_set_name(value: #ty) -> #private::core::result::Result<(), #krate::AccessError> {
+            #private::try_set(&#key, #field_mut, #proof, value)
+        }
+
+        #(#cfgs)*
+        #[doc = #replace_doc]
+        #[track_caller]
+        #vis fn #replace_name(value: #ty) -> #option<#ty> #clone_bound {
+            #private::replace(&#key, #field_mut, #proof, value, #what_replace)
+        }
+
+        #(#cfgs)*
+        #[doc = #take_doc]
+        #[track_caller]
+        #vis fn #take_name() -> #option<#ty> #clone_bound {
+            #private::take(&#key, #field_ref, #field_mut, #what_take)
+        }
+
+        #(#cfgs)*
+        #update
+
+        #(#cfgs)*
+        #[doc = #scope_doc]
+        #vis fn #scope_name<__F: #private::core::future::IntoFuture>(
+            value: #ty,
+            future: __F,
+        ) -> #krate::WithContext<__F::IntoFuture> {
+            #private::scope(&#key, #field_mut, #proof, value, future)
+        }
+
+        #(#cfgs)*
+        #[doc = #sync_scope_doc]
+        #vis fn #sync_scope_name<__R>(
+            value: #ty,
+            f: impl #private::core::ops::FnOnce() -> __R,
+        ) -> __R {
+            #private::sync_scope(&#key, #field_mut, #proof, value, f)
+        }
+    }
+}
+
+fn struct_methods(input: &Struct) -> TokenStream {
+    let krate = &input.options.krate;
+    let private = quote!(#krate::__private);
+    let vis = &input.vis;
+    let owner = &input.ident;
+    let values = format_ident!("{}", VALUES);
+    let key = format_ident!("{}", KEY);
+    let span = Span::call_site();
+
+    let names: Vec<_> = input.fields.iter().map(|f| &f.ident).collect();
+    let cfgs: Vec<_> = input.fields.iter().map(|f| &f.cfgs).collect();
+    let slots = input.fields.iter().enumerate().map(|(index, field)| {
+        let name = &field.ident;
+        let proof = proof_ident(index);
+        let cfgs = &field.cfgs;
+        quote! { #(#cfgs)* #name: #private::Slot::new(#proof, #name) }
+    });
+    let into_values = quote_spanned! {span=>
+        let #owner { #(#(#cfgs)* #names,)* } = self;
+        #values { #(#slots,)* }
+    };
+
+    let doc_owner = format!("[`{owner}`]");
+    let scope_doc = format!(
+        "Runs `future` in a child of the current context where every field of {doc_owner} has \
+         the value in `self`. Nothing it writes reaches the caller's context."
+    );
+    let sync_scope_doc = format!(
+        "Runs `f` in a child of the current context where every field of {doc_owner} has the \
+         value in `self`, then restores the previous context, also if `f` panics."
+    );
+    let set_doc = format!(
+        "Sets every field of {doc_owner} in the current context to the value in `self`.\n\n\
+         # Panics\n\nWhere the per-field setters panic: inside untracked tokio work (see \
+         [`{}::AccessError`]).",
+        quote!(#krate).to_string().replace(' ', "")
+    );
+    let clear_doc = format!(
+        "Unsets every field of {doc_owner} in the current context; other contexts keep their \
+         values.\n\n# Panics\n\nWhere the per-field setters panic, if any field is set."
+    );
+    let what_set = format!("{owner}::set");
+    let what_clear = format!("{owner}::clear");
+
+    quote! {
+        #[doc = #scope_doc]
+        #vis fn scope<__F: #private::core::future::IntoFuture>(
+            self,
+            future: __F,
+        ) -> #krate::WithContext<__F::IntoFuture> {
+            let __values = { #into_values };
+            #private::scope_struct(&#key, __values, future)
+        }
+
+        #[doc = #sync_scope_doc]
+        #vis fn sync_scope<__R>(self, f: impl #private::core::ops::FnOnce() -> __R) -> __R {
+            let __values = { #into_values };
+            #private::sync_scope_struct(&#key, __values, f)
+        }
+
+        #[doc = #set_doc]
+        #[track_caller]
+        #vis fn set(self) {
+            let __values = { #into_values };
+            #private::set_struct(&#key, __values, #what_set)
+        }
+
+        #[doc = #clear_doc]
+        #[track_caller]
+        #vis fn clear() {
+            #private::clear_struct(&#key, #what_clear)
+        }
+    }
+}

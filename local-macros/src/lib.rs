@@ -1,0 +1,39 @@
+//! The `#[async_local]` attribute of [`ctxlocal`](https://docs.rs/ctxlocal).
+//!
+//! Use it through the `ctxlocal` crate, which re-exports it and documents it in full.
+//! Structure: `parse` checks the input and builds a plain `model` (collecting every error),
+//! `expand` turns the model into tokens and cannot fail.
+
+mod expand;
+mod model;
+mod parse;
+
+use proc_macro::TokenStream;
+
+/// Turns a struct with named fields into typed, async-aware context storage. See the
+/// `ctxlocal` crate for the full reference.
+#[proc_macro_attribute]
+pub fn async_local(args: TokenStream, item: TokenStream) -> TokenStream {
+    let item = proc_macro2::TokenStream::from(item);
+    let input = match syn::parse2::<syn::DeriveInput>(item.clone()) {
+        Ok(input) => input,
+        Err(_) => {
+            let error = syn::Error::new(
+                proc_macro2::Span::call_site(),
+                "`#[async_local]` goes on a struct with named fields, one per context value",
+            );
+            let error = error.to_compile_error();
+            return quote::quote!(#item #error).into();
+        }
+    };
+    match parse::parse(args.into(), &input) {
+        Ok(model) => expand::expand(&model).into(),
+        Err(errors) => {
+            // Emit the user's item anyway (without our attributes), so that code using it
+            // does not produce a second wave of "cannot find type" errors.
+            let original = parse::without_local_attrs(&input);
+            let errors = errors.to_compile_error();
+            quote::quote!(#original #errors).into()
+        }
+    }
+}

@@ -1,0 +1,51 @@
+//! The plain model of one `#[async_local]` struct: everything `expand` needs, already checked.
+
+use proc_macro2::{Ident, Span};
+use syn::{Attribute, Expr, Path, Type, Visibility};
+
+/// Where the values of a struct live.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Mode {
+    /// Per context: per thread, per task, inherited, carried across bridges.
+    Default,
+    /// Per (thread, task); never crosses threads. Field types need not be `Send`.
+    ThreadCritical,
+}
+
+/// Options given in `#[async_local(...)]`.
+pub(crate) struct Options {
+    pub mode: Mode,
+    /// Path to the `ctxlocal` crate (`crate = path`), `::ctxlocal` by default.
+    pub krate: Path,
+}
+
+/// How an unset field reads.
+pub(crate) enum FieldDefault {
+    /// `#[local(default)]`: `Default::default()`; the span is the `default` keyword's.
+    Trait(Span),
+    /// `#[local(default = expr)]`.
+    Expr(Box<Expr>),
+}
+
+pub(crate) struct Field {
+    /// Attributes kept on the struct's field (docs, `cfg`, others), without `#[local]`.
+    pub attrs: Vec<Attribute>,
+    /// The `#[cfg]` / `#[cfg_attr]` attributes, repeated on everything generated for the field.
+    pub cfgs: Vec<Attribute>,
+    pub vis: Visibility,
+    /// As written (possibly a raw identifier like `r#type`).
+    pub ident: Ident,
+    /// The name without `r#`, used to build accessor names (`set_type`).
+    pub name: String,
+    pub ty: Type,
+    pub default: Option<FieldDefault>,
+}
+
+pub(crate) struct Struct {
+    /// The struct's own attributes (docs, derives, ...), kept as written.
+    pub attrs: Vec<Attribute>,
+    pub vis: Visibility,
+    pub ident: Ident,
+    pub fields: Vec<Field>,
+    pub options: Options,
+}

@@ -1,0 +1,317 @@
+//! From syn's syntax tree to the checked [`model`](crate::model), collecting every error.
+
+use proc_macro2::{Span, TokenStream};
+use quote::ToTokens;
+use syn::ext::IdentExt;
+use syn::meta::ParseNestedMeta;
+use syn::spanned::Spanned;
+use syn::{Attribute, Data, DeriveInput, Expr, Fields, Path, Token};
+
+use crate::model::{Field, FieldDefault, Mode, Options, Struct};
+
+/// Accumulates errors so that the user sees all of them at once.
+#[derive(Default)]
+pub(crate) struct Errors(Option<syn::Error>);
+
+impl Errors {
+    pub(crate) fn push(&mut self, error: syn::Error) {
+        match &mut self.0 {
+            Some(all) => all.combine(error),
+            None => self.0 = Some(error),
+        }
+    }
+
+    fn at(&mut self, span: Span, message: impl std::fmt::Display) {
+        self.push(syn::Error::new(span, message));
+    }
+
+    fn finish(self) -> Result<(), syn::Error> {
+        self.0.map_or(Ok(()), Err)
+    }
+}
+
+/// Names every struct gets, besides the per-field accessors.
+pub(crate) const STRUCT_METHODS: [&str; 4] = ["scope", "sync_scope", "set", "clear"];
+
+/// The accessors generated for a field called `name`, with what each one is.
+pub(crate) fn accessor_names(name: &str) -> [(String, &'static str); 10] {
+    [
+        (name.to_owned(), "getter"),
+        (format!("with_{name}"), "borrowing getter"),
+        (format!("is_{name}_set"), "`is_*_set` check"),
+        (format!("set_{name}"), "setter"),
+        (format!("try_set_{name}"), "fallible setter"),
+        (format!("replace_{name}"), "`replace_*` accessor"),
+        (format!("take_{name}"), "`take_*` accessor"),
+        (format!("update_{name}"), "`update_*` accessor"),
+        (format!("scope_{name}"), "`scope_*` accessor"),
+        (format!("sync_scope_{name}"), "`sync_scope_*` accessor"),
+    ]
+}
+
+pub(crate) fn parse(args: TokenStream, input: &DeriveInput) -> Result<Struct, syn::Error> {
+    let mut errors = Errors::default();
+    let options = parse_options(args, &mut errors);
+    check_generics(input, &mut errors);
+
+    let mut fields = Vec::new();
+    match &input.data {
+        Data::Struct(data) => match &data.fields {
+            Fields::Named(named) => {
+                for field in &named.named {
+                    if let Some(field) = parse_field(field, &mut errors) {
+                        fields.push(field);
+                    }
+                }
+            }
+            Fields::Unnamed(unnamed) => errors.at(
+                unnamed.span(),
+                "`#[async_local]` needs named fields: each field becomes a set of accessors \
+                 named after it; write `struct Name { field: Type }`",
+            ),
+            Fields::Unit => errors.at(
+                input.ident.span(),
+                "`#[async_local]` needs a struct with named fields, one per value; write \
+                 `struct Name { field: Type }`",
+            ),
+        },
+        Data::Enum(data) => errors.at(
+            data.enum_token.span,
+            "`#[async_local]` cannot be used on an enum; use a struct with one named field \
+             per value (an enum can be a field's type)",
+        ),
+        Data::Union(data) => errors.at(
+            data.union_token.span,
+            "`#[async_local]` cannot be used on a union; use a struct with named fields",
+        ),
+    }
+    check_collisions(&input.ident, &fields, &mut errors);
+    errors.finish()?;
+
+    Ok(Struct {
+        attrs: input.attrs.clone(),
+        vis: input.vis.clone(),
+        ident: input.ident.clone(),
+        fields,
+        options,
+    })
+}
+
+fn parse_options(args: TokenStream, errors: &mut Errors) -> Options {
+    let mut options = Options {
+        mode: Mode::Default,
+        krate: syn::parse_quote!(::ctxlocal),
+    };
+    let mut seen_mode = false;
+    let mut seen_crate = false;
+    let parser = syn::meta::parser(|meta| {
+        if meta.path.is_ident("thread_critical") {
+            if seen_mode {
+                errors.push(meta.error("duplicate `thread_critical` option"));
+            }
+            seen_mode = true;
+            options.mode = Mode::ThreadCritical;
+            reject_value(&meta, "thread_critical", errors)
+        } else if meta.path.is_ident("crate") {
+            if seen_crate {
+                errors.push(meta.error("duplicate `crate` option"));
+            }
+            seen_crate = true;
+            match meta.value().and_then(|value| value.parse::<Path>()) {
+                Ok(path) => options.krate = path,
+                Err(error) => errors.push(syn::Error::new(
+                    error.span(),
+                    "expected `crate = path::to::ctxlocal`",
+                )),
+            }
+            Ok(())
+        } else {
+            errors.push(meta.error(format_args!(
+                "unknown `async_local` option `{}`; expected `thread_critical` or \
+                 `crate = path::to::ctxlocal`",
+                path_text(&meta.path)
+            )));
+            skip_value(&meta)
+        }
+    });
+    if let Err(error) = syn::parse::Parser::parse2(parser, args) {
+        errors.push(error);
+    }
+    options
+}
+
+fn check_generics(input: &DeriveInput, errors: &mut Errors) {
+    for param in &input.generics.params {
+        let message = match param {
+            syn::GenericParam::Lifetime(_) => {
+                "`#[async_local]` structs cannot have lifetime parameters: context values \
+                 outlive any borrow; store owned data (`String`, `Arc<T>`) instead"
+            }
+            syn::GenericParam::Type(_) => {
+                "`#[async_local]` structs cannot have type parameters: each struct is one \
+                 fixed set of context slots; use concrete field types"
+            }
+            syn::GenericParam::Const(_) => {
+                "`#[async_local]` structs cannot have const parameters: each struct is one \
+                 fixed set of context slots"
+            }
+        };
+        errors.at(param.span(), message);
+    }
+    if let Some(clause) = &input.generics.where_clause {
+        errors.at(
+            clause.where_token.span,
+            "`#[async_local]` structs cannot have a `where` clause",
+        );
+    }
+}
+
+fn parse_field(field: &syn::Field, errors: &mut Errors) -> Option<Field> {
+    let ident = field.ident.clone()?;
+    let mut default = None;
+    let mut attrs = Vec::new();
+    let mut cfgs = Vec::new();
+    for attr in &field.attrs {
+        if attr.path().is_ident("local") {
+            parse_local_attr(attr, &mut default, errors);
+            continue;
+        }
+        if attr.path().is_ident("cfg") || attr.path().is_ident("cfg_attr") {
+            cfgs.push(attr.clone());
+        }
+        attrs.push(attr.clone());
+    }
+    Some(Field {
+        attrs,
+        cfgs,
+        vis: field.vis.clone(),
+        name: ident.unraw().to_string(),
+        ident,
+        ty: field.ty.clone(),
+        default,
+    })
+}
+
+fn parse_local_attr(attr: &Attribute, default: &mut Option<FieldDefault>, errors: &mut Errors) {
+    let list = match &attr.meta {
+        syn::Meta::List(list) => list,
+        _ => {
+            errors.at(
+                attr.meta.span(),
+                "expected `#[local(...)]` with options, e.g. `#[local(default)]` or \
+                 `#[local(default = <expr>)]`",
+            );
+            return;
+        }
+    };
+    let parser = syn::meta::parser(|meta| {
+        if meta.path.is_ident("default") {
+            if default.is_some() {
+                errors.push(meta.error("duplicate `default` option"));
+            }
+            if meta.input.peek(Token![=]) {
+                match meta.value().and_then(|value| value.parse::<Expr>()) {
+                    Ok(expr) => *default = Some(FieldDefault::Expr(Box::new(expr))),
+                    Err(error) => errors.push(syn::Error::new(
+                        error.span(),
+                        "expected an expression after `default =`",
+                    )),
+                }
+                Ok(())
+            } else {
+                *default = Some(FieldDefault::Trait(meta.path.span()));
+                reject_value(&meta, "default", errors)
+            }
+        } else {
+            errors.push(meta.error(format_args!(
+                "unknown `local` option `{}`; expected `default` or `default = <expr>`",
+                path_text(&meta.path)
+            )));
+            skip_value(&meta)
+        }
+    });
+    if let Err(error) = syn::parse::Parser::parse2(parser, list.tokens.clone()) {
+        errors.push(error);
+    }
+}
+
+/// Errors on `key(...)` / `key = ...` for a flag-like option, consuming the value.
+fn reject_value(meta: &ParseNestedMeta<'_>, key: &str, errors: &mut Errors) -> syn::Result<()> {
+    if meta.input.peek(Token![=]) || meta.input.peek(syn::token::Paren) {
+        errors.push(meta.error(format_args!("`{key}` takes no value")));
+        return skip_value(meta);
+    }
+    Ok(())
+}
+
+/// Consumes `= value` or `(...)` after an option we are not going to use, so that parsing
+/// goes on to report the next problem.
+fn skip_value(meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
+    if meta.input.peek(Token![=]) {
+        meta.input.parse::<Token![=]>()?;
+        meta.input.parse::<Expr>()?;
+    } else if meta.input.peek(syn::token::Paren) {
+        let _content;
+        syn::parenthesized!(_content in meta.input);
+    }
+    Ok(())
+}
+
+fn path_text(path: &Path) -> String {
+    path.to_token_stream().to_string().replace(' ', "")
+}
+
+/// Reports every generated name that two fields, or a field and the struct, would both define.
+fn check_collisions(struct_ident: &syn::Ident, fields: &[Field], errors: &mut Errors) {
+    use std::collections::HashMap;
+    // name -> who generates it
+    let mut owners: HashMap<String, String> = HashMap::new();
+    for method in STRUCT_METHODS {
+        owners.insert(
+            method.to_owned(),
+            format!("the struct-level `{struct_ident}::{method}`"),
+        );
+    }
+    for field in fields {
+        for (name, role) in accessor_names(&field.name) {
+            if let Some(owner) = owners.get(&name) {
+                errors.at(
+                    field.ident.span(),
+                    format_args!(
+                        "field `{}` generates the {role} `{struct_ident}::{name}`, which \
+                         collides with {owner}; rename the field",
+                        field.name
+                    ),
+                );
+                // One report per field is enough.
+                break;
+            }
+        }
+        for (name, role) in accessor_names(&field.name) {
+            owners
+                .entry(name)
+                .or_insert_with(|| format!("the {role} of field `{}`", field.name));
+        }
+    }
+}
+
+/// The input without our `#[local]` field attributes: what is emitted, next to the errors,
+/// when the input is rejected.
+pub(crate) fn without_local_attrs(input: &DeriveInput) -> DeriveInput {
+    let mut input = input.clone();
+    let strip = |fields: &mut Fields| {
+        for field in fields.iter_mut() {
+            field.attrs.retain(|attr| !attr.path().is_ident("local"));
+        }
+    };
+    match &mut input.data {
+        Data::Struct(data) => strip(&mut data.fields),
+        Data::Enum(data) => data.variants.iter_mut().for_each(|v| strip(&mut v.fields)),
+        Data::Union(data) => data
+            .fields
+            .named
+            .iter_mut()
+            .for_each(|field| field.attrs.retain(|attr| !attr.path().is_ident("local"))),
+    }
+    input
+}

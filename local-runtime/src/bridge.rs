@@ -1,0 +1,212 @@
+//! Sync/async bridges that continue the caller's context and write it back:
+//! [`sync_to_async`] and [`async_to_sync`] (rules D5, D6, D7).
+
+use core::future::Future;
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
+
+use crate::error::AccessError;
+use crate::shared::Erased;
+use crate::state::{Installed, Kind, TableRef, with_state};
+use crate::table::{Garbage, Table};
+
+/// Merges what the bridged code changed (from `base` to `after`) into the current context.
+/// Changes are per struct: a struct the bridged code did not write keeps whatever the caller
+/// has now, so concurrent writes by the caller to other structs survive.
+#[track_caller]
+fn write_back(bridge: &str, base: TableRef, after: TableRef) {
+    let unchanged = match (&base, &after) {
+        (None, None) => true,
+        (Some(a), Some(b)) => crate::shared::Shared::ptr_eq(a, b),
+        _ => false,
+    };
+    if unchanged {
+        return;
+    }
+    let mut garbage = Garbage::default();
+    let mut displaced: Vec<Erased> = Vec::new();
+    let result = with_state(|state| -> Result<(), AccessError> {
+        let target = state.writable()?;
+        Table::merge_changes(
+            target,
+            base.as_deref(),
+            after.as_deref(),
+            &mut garbage,
+            &mut displaced,
+        );
+        Ok(())
+    });
+    drop(garbage);
+    drop(displaced);
+    if let Err(error) = result {
+        panic!("ctxlocal: `{bridge}` could not write its changes back: {error}");
+    }
+}
+
+/// Runs `f` with `table` installed as a synchronous frame, catching a panic so that the final
+/// state of the context can still be written back before the panic resumes.
+fn run_capturing<R>(table: &mut TableRef, f: impl FnOnce() -> R) -> std::thread::Result<R> {
+    let _installed = Installed::new(table, Kind::Sync);
+    catch_unwind(AssertUnwindSafe(f))
+}
+
+/// Runs a blocking closure on tokio's blocking pool as a continuation of the caller's context,
+/// and writes its changes back when it completes (rule D5).
+///
+/// `f` sees the values visible where the returned future is first polled. When it returns,
+/// every struct it wrote or took is copied into the awaiting context, so the caller sees its
+/// writes *and* its `take_*`s. If `f` panics, the write-back happens first, then the panic
+/// resumes in the awaiting task.
+///
+/// Like every Rust future, nothing happens until the future is polled. If it is dropped while
+/// `f` runs, `f` still runs to completion (a thread cannot be interrupted) but its changes are
+/// discarded. [`async_to_sync`] may be called inside `f` (rule D7).
+///
+/// # Panics
+///
+/// When polled outside a tokio runtime, and (when awaited) if the runtime shut down before `f`
+/// could run.
+///
+/// ```
+/// use ctxlocal::{async_local, sync_to_async};
+///
+/// #[async_local]
+/// struct Request {
+///     id: u64,
+///     user: String,
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// Request::set_id(9);
+/// let user = sync_to_async(|| {
+///     // A blocking "database" call on the blocking pool.
+///     assert_eq!(Request::id(), Some(9));
+///     Request::set_user("ada".into());
+///     "ada".to_owned()
+/// })
+/// .await;
+/// assert_eq!(Request::user(), Some(user));
+/// # }
+/// ```
+pub async fn sync_to_async<F, R>(f: F) -> R
+where
+    F: FnOnce() -> R + Send + 'static,
+    R: Send + 'static,
+{
+    let base = with_state(|state| state.snapshot());
+    let mut table = base.clone();
+    let joined = tokio::task::spawn_blocking(move || {
+        let result = run_capturing(&mut table, f);
+        (result, table)
+    })
+    .await;
+    let (result, after) = match joined {
+        Ok(done) => done,
+        Err(error) if error.is_panic() => resume_unwind(error.into_panic()),
+        Err(_) => panic!(
+            "ctxlocal: `sync_to_async` closure was cancelled because the tokio runtime is \
+             shutting down"
+        ),
+    };
+    write_back("sync_to_async", base, after);
+    match result {
+        Ok(value) => value,
+        Err(panic) => resume_unwind(panic),
+    }
+}
+
+/// Runs a future to completion from synchronous code, as a continuation of the calling
+/// thread's context, and writes its changes back when it completes (rule D6).
+///
+/// `fut` sees the values visible here. When it completes, every struct it wrote or took is
+/// copied into the calling context (also if it panics; the panic then resumes here). Writes
+/// made by tasks that `fut` spawned stay in those tasks.
+///
+/// The future is driven on the current tokio runtime when there is one (for example inside
+/// [`sync_to_async`] or [`spawn_blocking`](crate::spawn_blocking), or after
+/// `Runtime::enter`), through `Handle::block_on`. Otherwise it runs on a single-threaded
+/// runtime that this crate creates once per calling thread, with IO and time enabled; tasks
+/// the future spawns there make progress only while an `async_to_sync` call is running on
+/// that thread.
+///
+/// # Panics
+///
+/// When called from async code (inside a poll of a future this crate wraps, or inside a tokio
+/// `block_on`): blocking there would stall the executor. `.await` the future instead.
+///
+/// ```
+/// use ctxlocal::{async_local, async_to_sync};
+///
+/// #[async_local]
+/// struct Request {
+///     id: u64,
+/// }
+///
+/// // Plain synchronous code, no runtime in sight.
+/// Request::set_id(12);
+/// async_to_sync(async {
+///     assert_eq!(Request::id(), Some(12));
+///     Request::set_id(13);
+/// });
+/// assert_eq!(Request::id(), Some(13));
+/// ```
+#[track_caller]
+pub fn async_to_sync<F: Future>(fut: F) -> F::Output {
+    if with_state(|state| state.in_async_poll()) {
+        panic!(
+            "ctxlocal: `async_to_sync` was called from async code, where blocking would stall \
+             the executor; `.await` the future instead (or move the blocking code into \
+             `ctxlocal::sync_to_async`)"
+        );
+    }
+    let base = with_state(|state| state.snapshot());
+    let mut table = base.clone();
+    let mut fut = Box::pin(fut);
+    let result = {
+        let driven = core::future::poll_fn(|cx| {
+            let _installed = Installed::new(&mut table, Kind::Async);
+            fut.as_mut().poll(cx)
+        });
+        catch_unwind(AssertUnwindSafe(|| block_on(driven)))
+    };
+    // Drop what is left of the future inside its context, so its `Drop` code sees it.
+    {
+        let _installed = Installed::new(&mut table, Kind::Async);
+        drop(fut);
+    }
+    write_back("async_to_sync", base, table);
+    match result {
+        Ok(value) => value,
+        Err(panic) => resume_unwind(panic),
+    }
+}
+
+fn block_on<F: Future>(fut: F) -> F::Output {
+    use std::cell::OnceCell;
+
+    if let Ok(handle) = tokio::runtime::Handle::try_current() {
+        return handle.block_on(fut);
+    }
+    thread_local! {
+        static FALLBACK: OnceCell<tokio::runtime::Runtime> = const { OnceCell::new() };
+    }
+    let mut fut = Some(fut);
+    let on_fallback = FALLBACK.try_with(|cell| {
+        let runtime = cell.get_or_init(new_fallback_runtime);
+        runtime.block_on(fut.take().expect("not taken yet"))
+    });
+    match on_fallback {
+        Ok(output) => output,
+        // Thread-local storage is being destroyed: use a runtime for this call only.
+        Err(_) => new_fallback_runtime().block_on(fut.take().expect("not taken by the closure")),
+    }
+}
+
+fn new_fallback_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap_or_else(|error| {
+            panic!("ctxlocal: cannot start a runtime for `async_to_sync`: {error}")
+        })
+}

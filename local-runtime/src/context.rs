@@ -1,0 +1,159 @@
+//! [`Context`]: an immutable snapshot of context values.
+
+use core::fmt;
+use core::future::IntoFuture;
+
+use crate::future::WithContext;
+use crate::state::{Installed, Kind, TableRef, with_state};
+
+/// An immutable snapshot of the values of every `#[async_local]` struct.
+///
+/// Cloning a `Context` is one reference-count increment. It never changes after it is taken:
+/// code running in it ([`run`](Context::run), [`scope`](Context::scope)) writes to a private
+/// copy-on-write continuation of it, which costs one copy of the struct it writes (a pointer
+/// per field), never a copy of the whole context.
+///
+/// Use it to carry values explicitly where this crate cannot do it for you: into a thread pool,
+/// a callback registered with another library, a future polled by another executor.
+///
+/// ```
+/// use ctxlocal::{Context, async_local};
+///
+/// #[async_local]
+/// struct Request {
+///     id: u64,
+/// }
+///
+/// Request::set_id(7);
+/// let ctx = Context::current();
+/// Request::set_id(8);
+///
+/// // The snapshot still has 7, in any thread.
+/// let seen = std::thread::spawn(move || ctx.run(Request::id)).join().unwrap();
+/// assert_eq!(seen, Some(7));
+/// assert_eq!(Request::id(), Some(8));
+/// ```
+#[derive(Clone, Default)]
+pub struct Context {
+    pub(crate) table: TableRef,
+}
+
+impl Context {
+    /// A snapshot of the current context: the values visible here, now.
+    ///
+    /// Inside a task started with plain `tokio::spawn` or `tokio::task::spawn_blocking`
+    /// (untracked work, see [`AccessError`](crate::AccessError)) this is empty.
+    #[inline]
+    pub fn current() -> Context {
+        Context {
+            table: with_state(|state| state.snapshot()),
+        }
+    }
+
+    /// A context with no values. Costs nothing.
+    ///
+    /// ```
+    /// use ctxlocal::{Context, async_local};
+    ///
+    /// #[async_local]
+    /// struct Request {
+    ///     id: u64,
+    /// }
+    ///
+    /// Request::set_id(1);
+    /// assert_eq!(Context::empty().run(Request::id), None);
+    /// ```
+    #[inline]
+    pub const fn empty() -> Context {
+        Context { table: None }
+    }
+
+    /// True if no struct has values in this context.
+    ///
+    /// ```
+    /// use ctxlocal::{Context, async_local};
+    ///
+    /// #[async_local]
+    /// struct Request {
+    ///     id: u64,
+    /// }
+    ///
+    /// assert!(Context::empty().is_empty());
+    /// Request::set_id(1);
+    /// assert!(!Context::current().is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.table.as_ref().is_none_or(|t| t.len() == 0)
+    }
+
+    /// Runs `f` with this context as the current one, then restores the previous context (also
+    /// if `f` panics).
+    ///
+    /// Writes made inside `f` go to a private continuation of this context and are dropped when
+    /// `f` returns: they are visible neither to the caller nor to later `run` calls, and nothing
+    /// stays behind on the thread (rule D9). This is how a job on a reused pool thread avoids
+    /// seeing what an earlier job left there.
+    ///
+    /// ```
+    /// use ctxlocal::{Context, async_local};
+    ///
+    /// #[async_local]
+    /// struct Job {
+    ///     name: String,
+    /// }
+    ///
+    /// Job::set_name("outer".into());
+    /// let ctx = Context::current();
+    /// let inner = ctx.run(|| {
+    ///     Job::set_name("inner".into());
+    ///     Job::name()
+    /// });
+    /// assert_eq!(inner.as_deref(), Some("inner"));
+    /// assert_eq!(ctx.run(Job::name).as_deref(), Some("outer"));
+    /// assert_eq!(Job::name().as_deref(), Some("outer"));
+    /// ```
+    pub fn run<R>(&self, f: impl FnOnce() -> R) -> R {
+        let mut table = self.table.clone();
+        let result = {
+            let _installed = Installed::new(&mut table, Kind::Sync);
+            f()
+        };
+        // The continuation's values are dropped here, after the previous context is back, so
+        // their `Drop` code sees the caller's context.
+        drop(table);
+        result
+    }
+
+    /// Wraps a future so that every poll of it runs in this context (a private continuation of
+    /// it, like [`run`](Context::run)).
+    ///
+    /// ```
+    /// use ctxlocal::{Context, async_local};
+    ///
+    /// #[async_local]
+    /// struct Request {
+    ///     id: u64,
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// Request::set_id(1);
+    /// let ctx = Context::current();
+    /// Request::set_id(2);
+    /// let seen = ctx.scope(async { Request::id() }).await;
+    /// assert_eq!(seen, Some(1));
+    /// # }
+    /// ```
+    pub fn scope<F: IntoFuture>(&self, future: F) -> WithContext<F::IntoFuture> {
+        WithContext::new(self.clone(), future.into_future())
+    }
+}
+
+impl fmt::Debug for Context {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let structs = self.table.as_ref().map_or(0, |t| t.len());
+        f.debug_struct("Context")
+            .field("structs_with_values", &structs)
+            .finish_non_exhaustive()
+    }
+}

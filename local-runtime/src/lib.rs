@@ -1,0 +1,53 @@
+//! Runtime of [`ctxlocal`](https://docs.rs/ctxlocal): contexts, the future wrapper that
+//! carries them, and the task and thread helpers.
+//!
+//! Use it through the `ctxlocal` crate, which re-exports everything public here together
+//! with the `#[async_local]` attribute; the crate documentation there explains the model.
+//!
+//! Layout, one concept per file:
+//!
+//! - `shared.rs`: the reference-counted cell behind every value (the only `unsafe` code,
+//!   besides the typed lookup in `table.rs`);
+//! - `key.rs`, `slot.rs`, `table.rs`: where a struct's field values live inside a context;
+//! - `state.rs`: the per-thread current context and the guard that swaps it;
+//! - `context.rs`, `future.rs`: [`Context`] and [`WithContext`];
+//! - `access.rs`: the operations behind generated accessors;
+//! - `bridge.rs`: [`sync_to_async`] and [`async_to_sync`], which write changes back;
+//! - `task.rs`, `thread.rs`: spawning with a snapshot;
+//! - `error.rs`: [`AccessError`].
+
+#![deny(missing_docs, unsafe_op_in_unsafe_fn)]
+#![warn(clippy::undocumented_unsafe_blocks)]
+
+mod access;
+#[cfg(feature = "tokio")]
+mod bridge;
+mod context;
+mod error;
+mod future;
+mod key;
+mod shared;
+mod slot;
+mod state;
+mod table;
+#[cfg(feature = "tokio")]
+mod task;
+pub mod thread;
+
+#[cfg(feature = "tokio")]
+pub use bridge::{async_to_sync, sync_to_async};
+pub use context::Context;
+pub use error::AccessError;
+pub use future::{FutureExt, WithContext};
+#[cfg(feature = "tokio")]
+pub use task::{spawn, spawn_blocking, spawn_local};
+
+/// Items used by code that `#[async_local]` generates. Not a public API: no stability
+/// guarantees, may change in any release.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::access::*;
+    pub use crate::key::StructKey;
+    pub use crate::slot::{ContextValue, FieldProof, Slot, Values};
+    pub use core;
+}

@@ -1,0 +1,291 @@
+//! Per-thread state: which context is current, and who is borrowing it.
+//!
+//! Every OS thread has one current context. Outside crate-managed work it is the thread's
+//! *root* context; a [`Installed`] guard (a `WithContext` poll, a `Context::run`) swaps another
+//! context in and swaps the previous one back when it is dropped, also on panic.
+//!
+//! The thread-local has no drop glue (its fields are `ManuallyDrop`), so every access compiles
+//! to a plain thread-local address computation with no "is it initialised / destroyed" check.
+//! The root context's values are dropped at thread exit by a separate, lazily registered
+//! [`RootGuard`].
+//!
+//! # Borrowing rules
+//!
+//! Readers hand user closures `&T`s that point into the heap cells of the current table. While
+//! any such borrow is alive on this thread (`readers > 0`), writes must not modify or free those
+//! cells. Instead of tracking which cells are borrowed, a write made while `readers > 0` first
+//! parks an extra reference to the current table in the `graveyard`: the table is then shared,
+//! so the write copies whatever it changes (copy-on-write) and every borrowed cell stays alive
+//! and unchanged. The graveyard is emptied when the last reader finishes.
+//!
+//! Writes never run user code while they hold `&mut` into thread state: displaced values are
+//! returned to the caller and dropped afterwards, and clones of user values happen before.
+
+use core::cell::{Cell, UnsafeCell};
+use core::mem::ManuallyDrop;
+
+use crate::error::AccessError;
+use crate::shared::Shared;
+use crate::table::Table;
+
+pub(crate) type TableRef = Option<Shared<Table>>;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Root {
+    /// The root context is empty and its destructor is not registered yet.
+    Unregistered,
+    /// [`RootGuard`] will drop the root context at thread exit.
+    Registered,
+    /// Thread-local storage is being torn down; the root context can no longer hold values.
+    Gone,
+}
+
+pub(crate) struct State {
+    /// The current context: the installed one, or the thread's root context.
+    current: UnsafeCell<ManuallyDrop<TableRef>>,
+    /// Active [`Installed`] guards on this thread.
+    installs: Cell<usize>,
+    /// Active [`Installed`] guards that are polling a future.
+    async_polls: Cell<usize>,
+    /// Active borrows of context values handed to user closures.
+    readers: Cell<usize>,
+    /// Tables kept alive (unmodified) until `readers` drops to zero.
+    graveyard: UnsafeCell<ManuallyDrop<Vec<Shared<Table>>>>,
+    root: Cell<Root>,
+}
+
+thread_local! {
+    static STATE: State = const {
+        State {
+            current: UnsafeCell::new(ManuallyDrop::new(None)),
+            installs: Cell::new(0),
+            async_polls: Cell::new(0),
+            readers: Cell::new(0),
+            graveyard: UnsafeCell::new(ManuallyDrop::new(Vec::new())),
+            root: Cell::new(Root::Unregistered),
+        }
+    };
+}
+
+/// Drops the thread's root context when the thread exits.
+struct RootGuard;
+
+impl Drop for RootGuard {
+    fn drop(&mut self) {
+        let (root, graveyard) = with_state(|state| {
+            state.root.set(Root::Gone);
+            // Thread exit happens with no guard installed and no reader active (both are
+            // scoped to stack frames), so `current` is the root and nothing borrows it.
+            // SAFETY: no reference into `current` or `graveyard` is alive (see above), and the
+            // ones created here end before the values are dropped below.
+            unsafe {
+                (
+                    (*state.current.get()).take(),
+                    core::mem::take(&mut **state.graveyard.get()),
+                )
+            }
+        });
+        // Dropped outside the state borrow: user `Drop` code may read contexts (it sees an
+        // empty root) or try to write (refused: the root is gone).
+        drop(root);
+        drop(graveyard);
+    }
+}
+
+thread_local! {
+    static ROOT_GUARD: RootGuard = const { RootGuard };
+}
+
+/// Runs `f` with this thread's state. Never fails: the state has no destructor.
+#[inline(always)]
+pub(crate) fn with_state<R>(f: impl FnOnce(&State) -> R) -> R {
+    STATE.with(f)
+}
+
+/// True inside a tokio task (or `spawn_blocking` closure) that no crate guard is tracking.
+#[inline]
+fn in_untracked_task() -> bool {
+    #[cfg(feature = "tokio")]
+    {
+        tokio::task::try_id().is_some()
+    }
+    #[cfg(not(feature = "tokio"))]
+    {
+        false
+    }
+}
+
+impl State {
+    /// The context reads see: `None` if it is empty, or if this is untracked tokio work, which
+    /// must not see the worker thread's root context (rule D8).
+    #[inline]
+    pub(crate) fn visible(&self) -> Option<&Table> {
+        // SAFETY: we only read the pointer; mutable access to `current` is confined to
+        // `writable`, `swap_current` and the root guard, none of which run while the returned
+        // reference is used without a `ReadGuard` (see the module docs). The `&Table` points
+        // into the table's heap cell, which the graveyard keeps alive and unmodified for as
+        // long as a reader needs it, even if `current` is replaced meanwhile.
+        let table = unsafe { (*self.current.get()).as_deref() }?;
+        if self.installs.get() == 0 && in_untracked_task() {
+            return None;
+        }
+        Some(table)
+    }
+
+    /// A snapshot of the visible context (one reference count increment).
+    #[inline]
+    pub(crate) fn snapshot(&self) -> TableRef {
+        // SAFETY: as in `visible`; cloning only touches the reference count.
+        let current = unsafe { &*self.current.get() };
+        if current.is_none() || (self.installs.get() == 0 && in_untracked_task()) {
+            return None;
+        }
+        TableRef::clone(current)
+    }
+
+    /// Mutable access to the current context, or why writing is refused here.
+    ///
+    /// The caller must not run user code or touch thread state while it holds the returned
+    /// reference, and must drop whatever it displaces only after releasing it.
+    #[inline]
+    #[allow(clippy::mut_from_ref)]
+    pub(crate) fn writable(&self) -> Result<&mut TableRef, AccessError> {
+        if self.installs.get() == 0 {
+            if in_untracked_task() {
+                return Err(AccessError::untracked_task());
+            }
+            if self.root.get() != Root::Registered {
+                self.register_root()?;
+            }
+        }
+        if self.readers.get() > 0 {
+            self.protect_borrowed();
+        }
+        // SAFETY: no reader holds a reference to the `current` field itself (readers borrow
+        // heap cells, protected above), and this thread runs no other code until the caller
+        // is done with the returned reference (see the contract above).
+        Ok(unsafe { &mut **self.current.get() })
+    }
+
+    #[cold]
+    fn register_root(&self) -> Result<(), AccessError> {
+        match self.root.get() {
+            Root::Gone => Err(AccessError::thread_exiting()),
+            Root::Registered => Ok(()),
+            Root::Unregistered => {
+                // Touching the guard registers its destructor.
+                ROOT_GUARD
+                    .try_with(|_| ())
+                    .map_err(|_| AccessError::thread_exiting())?;
+                self.root.set(Root::Registered);
+                Ok(())
+            }
+        }
+    }
+
+    #[cold]
+    fn protect_borrowed(&self) {
+        // SAFETY: shared access to read the pointer; see `visible`.
+        let current = unsafe { &*self.current.get() };
+        if let Some(table) = &**current {
+            let extra = table.clone();
+            // SAFETY: nothing else borrows the graveyard; pushing runs no user code.
+            unsafe { (*self.graveyard.get()).push(extra) };
+        }
+    }
+
+    /// Marks a borrow handed to user code; the returned guard ends it (also on panic).
+    #[inline]
+    pub(crate) fn read_guard(&self) -> ReadGuard<'_> {
+        self.readers.set(self.readers.get() + 1);
+        ReadGuard { state: self }
+    }
+
+    /// Swaps `slot` with the current context.
+    #[inline]
+    fn swap_current(&self, slot: &mut TableRef) {
+        // SAFETY: a swap of two pointers; no reference to the `current` field is alive
+        // (readers borrow heap cells, which a swap neither moves nor frees).
+        unsafe { core::mem::swap(&mut **self.current.get(), slot) }
+    }
+
+    /// True while this thread is polling a future inside a crate guard.
+    #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
+    pub(crate) fn in_async_poll(&self) -> bool {
+        self.async_polls.get() > 0
+    }
+}
+
+/// Ends a reader's borrow; empties the graveyard when it was the last one.
+pub(crate) struct ReadGuard<'a> {
+    state: &'a State,
+}
+
+impl Drop for ReadGuard<'_> {
+    #[inline]
+    fn drop(&mut self) {
+        let readers = self.state.readers.get() - 1;
+        self.state.readers.set(readers);
+        if readers == 0 {
+            // SAFETY: shared access to read the length.
+            if unsafe { !(*self.state.graveyard.get()).is_empty() } {
+                self.empty_graveyard();
+            }
+        }
+    }
+}
+
+impl ReadGuard<'_> {
+    #[cold]
+    fn empty_graveyard(&self) {
+        // SAFETY: no reader is left, so nothing borrows the graveyard's tables; the Vec is
+        // moved out before anything is dropped.
+        let parked = unsafe { core::mem::take(&mut **self.state.graveyard.get()) };
+        // May run user `Drop` code, which may read or write: no borrow is held here.
+        drop(parked);
+    }
+}
+
+/// Which kind of work an [`Installed`] guard runs.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Kind {
+    /// Polling a future (`WithContext`).
+    Async,
+    /// Running a closure (`Context::run`, the bridges).
+    Sync,
+}
+
+/// Makes a context current for as long as it lives; the owner's slot holds the previous
+/// context meanwhile. Dropping it (also during a panic) puts the previous context back and
+/// leaves the final state of the installed context in the owner's slot.
+pub(crate) struct Installed<'a> {
+    slot: &'a mut TableRef,
+    kind: Kind,
+}
+
+impl<'a> Installed<'a> {
+    #[inline]
+    pub(crate) fn new(slot: &'a mut TableRef, kind: Kind) -> Self {
+        with_state(|state| {
+            state.swap_current(slot);
+            state.installs.set(state.installs.get() + 1);
+            if kind == Kind::Async {
+                state.async_polls.set(state.async_polls.get() + 1);
+            }
+        });
+        Installed { slot, kind }
+    }
+}
+
+impl Drop for Installed<'_> {
+    #[inline]
+    fn drop(&mut self) {
+        with_state(|state| {
+            state.swap_current(self.slot);
+            state.installs.set(state.installs.get() - 1);
+            if self.kind == Kind::Async {
+                state.async_polls.set(state.async_polls.get() - 1);
+            }
+        });
+    }
+}

@@ -1,0 +1,135 @@
+//! The contents of a context: one entry per `#[async_local]` struct that has values in it.
+
+use crate::key::StructKey;
+use crate::shared::{Erased, Shared};
+use crate::slot::Values;
+
+/// Entries indexed by [`StructKey`] index. Each entry is an [`Erased`] `Shared<V>` holding
+/// that struct's field values, so copying a table copies pointers, never values, and a write
+/// copies only the entry of the struct it writes.
+#[derive(Clone, Default)]
+pub(crate) struct Table {
+    entries: Vec<Option<Erased>>,
+}
+
+// SAFETY: entries are only created by `Table::entry_mut` and `Table::insert`, from `V: Values`
+// tables of `Slot<T>`s; a `Slot<T>` only ever holds a value when it was built with a
+// `FieldProof<T>`, which exists only for `T: Send + Sync` (see `slot.rs`). So everything
+// reachable from a `Table` may be sent to and shared with other threads.
+unsafe impl Send for Table {}
+// SAFETY: as above.
+unsafe impl Sync for Table {}
+
+/// References a write displaced. They are dropped by the caller once it no longer holds any
+/// borrow of thread state, because dropping them may run user `Drop` code that reads or writes
+/// contexts (see `Shared::make_mut`).
+#[derive(Default)]
+pub(crate) struct Garbage {
+    table: Option<Shared<Table>>,
+    entry: Option<Erased>,
+}
+
+impl Table {
+    /// The values of `key`'s struct in this table.
+    #[inline]
+    pub(crate) fn get<V: Values>(&self, key: &StructKey<V>) -> Option<&V> {
+        let entry = self.entries.get(key.assigned_index()?)?.as_ref()?;
+        // SAFETY: the entry at `key`'s index was stored through `key` (indices are unique per
+        // key object and never reused, see `key.rs`), and a key only stores `Shared<V>`.
+        Some(unsafe { entry.downcast_ref::<V>() })
+    }
+
+    /// Makes `table` writable (creating or privately copying it as needed), then returns the
+    /// values of `key`'s struct, created empty or privately copied as needed.
+    #[inline]
+    pub(crate) fn entry_mut<'a, V: Values>(
+        table: &'a mut Option<Shared<Table>>,
+        key: &StructKey<V>,
+        garbage: &mut Garbage,
+    ) -> &'a mut V {
+        let index = key.index();
+        let table = table
+            .get_or_insert_with(|| Shared::new(Table::default()))
+            .make_mut(&mut garbage.table);
+        if table.entries.len() <= index {
+            table.entries.resize_with(index + 1, || None);
+        }
+        let entry = table.entries[index].get_or_insert_with(|| Shared::new(V::default()).erase());
+        // SAFETY: as in `get`: this index belongs to `key`, whose entries are `Shared<V>`.
+        unsafe { entry.make_mut::<V>(&mut garbage.entry) }
+    }
+
+    /// Replaces the values of `key`'s struct; returns the previous ones (to drop later).
+    pub(crate) fn insert<V: Values>(
+        table: &mut Option<Shared<Table>>,
+        key: &StructKey<V>,
+        values: V,
+        garbage: &mut Garbage,
+    ) -> Option<Erased> {
+        let index = key.index();
+        let table = table
+            .get_or_insert_with(|| Shared::new(Table::default()))
+            .make_mut(&mut garbage.table);
+        if table.entries.len() <= index {
+            table.entries.resize_with(index + 1, || None);
+        }
+        table.entries[index].replace(Shared::new(values).erase())
+    }
+
+    /// Removes the values of `key`'s struct; returns them (to drop later).
+    pub(crate) fn remove<V: Values>(
+        table: &mut Option<Shared<Table>>,
+        key: &StructKey<V>,
+        garbage: &mut Garbage,
+    ) -> Option<Erased> {
+        let index = key.assigned_index()?;
+        let shared = table.as_mut()?;
+        if shared.entries.get(index)?.is_none() {
+            return None;
+        }
+        shared.make_mut(&mut garbage.table).entries[index].take()
+    }
+
+    /// Number of structs with values in this table.
+    pub(crate) fn len(&self) -> usize {
+        self.entries.iter().filter(|e| e.is_some()).count()
+    }
+
+    /// Three-way merge used by the write-back bridges: every entry that `after` changed
+    /// relative to `base` (by identity: a write always makes a new entry) is copied into
+    /// `target`. Entries `after` left alone keep whatever `target` has now, so concurrent
+    /// writes to other structs in `target` survive. Returns what was displaced.
+    #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
+    pub(crate) fn merge_changes(
+        target: &mut Option<Shared<Table>>,
+        base: Option<&Table>,
+        after: Option<&Table>,
+        garbage: &mut Garbage,
+        displaced: &mut Vec<Erased>,
+    ) {
+        let base_entries = base.map_or(&[][..], |t| &t.entries[..]);
+        let after_entries = after.map_or(&[][..], |t| &t.entries[..]);
+        let len = base_entries.len().max(after_entries.len());
+        for index in 0..len {
+            let before = base_entries.get(index).and_then(Option::as_ref);
+            let now = after_entries.get(index).and_then(Option::as_ref);
+            let unchanged = match (before, now) {
+                (None, None) => true,
+                (Some(a), Some(b)) => Erased::ptr_eq(a, b),
+                _ => false,
+            };
+            if unchanged {
+                continue;
+            }
+            let table = target
+                .get_or_insert_with(|| Shared::new(Table::default()))
+                .make_mut(&mut garbage.table);
+            if table.entries.len() <= index {
+                table.entries.resize_with(index + 1, || None);
+            }
+            if let Some(old) = core::mem::replace(&mut table.entries[index], now.cloned()) {
+                displaced.push(old);
+            }
+        }
+    }
+}

@@ -1,0 +1,35 @@
+//! Starting OS threads that carry a snapshot of the current context.
+
+use crate::context::Context;
+
+/// Spawns an OS thread, like [`std::thread::spawn`], that runs `f` in a snapshot of the
+/// current context (rule D9).
+///
+/// A thread started with [`std::thread::spawn`] starts with an empty root context instead
+/// (rule D1). Writes made by `f` stay in the thread and are dropped when `f` returns.
+///
+/// To carry a context into threads built another way (a [`std::thread::Builder`], a thread
+/// pool), take a [`Context::current`] and call [`Context::run`] in the thread.
+///
+/// ```
+/// use ctxlocal::async_local;
+///
+/// #[async_local]
+/// struct Request {
+///     id: u64,
+/// }
+///
+/// Request::set_id(5);
+/// let carried = ctxlocal::thread::spawn(|| Request::id()).join().unwrap();
+/// let plain = std::thread::spawn(|| Request::id()).join().unwrap();
+/// assert_eq!(carried, Some(5));
+/// assert_eq!(plain, None);
+/// ```
+pub fn spawn<F, T>(f: F) -> std::thread::JoinHandle<T>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    let context = Context::current();
+    std::thread::spawn(move || context.run(f))
+}

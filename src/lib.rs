@@ -1,0 +1,21 @@
+#![doc = include_str!("../docs/crate.md")]
+#![deny(missing_docs)]
+
+#[doc = include_str!("../docs/async_local.md")]
+pub use ctxlocal_macros::async_local;
+
+pub use ctxlocal_runtime::{AccessError, Context, FutureExt, WithContext, thread};
+#[cfg(feature = "tokio")]
+pub use ctxlocal_runtime::{async_to_sync, spawn, spawn_blocking, spawn_local, sync_to_async};
+
+/// Items used by code that `#[async_local]` generates. Not a public API: no stability
+/// guarantees, may change in any release.
+#[doc(hidden)]
+pub mod __private {
+    pub use ctxlocal_runtime::__private::*;
+}
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
