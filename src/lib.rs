@@ -1,4 +1,6 @@
 #![doc = include_str!("../docs/crate.md")]
+#![doc = include_str!("../docs/bridges.md")]
+#![doc = include_str!("../docs/modes.md")]
 #![deny(missing_docs)]
 
 #[doc = include_str!("../docs/async_local.md")]

@@ -14,6 +14,11 @@ const KEY: &str = "__CTXLOCAL_KEY";
 pub(crate) fn expand(input: &Struct) -> TokenStream {
     let original = original_struct(input);
     let krate = &input.options.krate;
+    let mode = mode_type(input);
+    let (key_new, proof_new) = match input.options.mode {
+        Mode::Default => (quote!(new), "new"),
+        Mode::ThreadCritical => (quote!(new_local), "local"),
+    };
     let ident = &input.ident;
     let values = format_ident!("{}", VALUES);
     let key = format_ident!("{}", KEY);
@@ -24,18 +29,19 @@ pub(crate) fn expand(input: &Struct) -> TokenStream {
         let cfgs = &field.cfgs;
         quote_spanned! {ty.span()=>
             #(#cfgs)*
-            #name: #krate::__private::Slot<#ty>
+            #name: #krate::__private::Slot<#ty, #mode>
         }
     });
     let proofs = input.fields.iter().enumerate().map(|(index, field)| {
         let proof = proof_ident(index);
         let ty = &field.ty;
         let cfgs = &field.cfgs;
+        let proof_new = syn::Ident::new(proof_new, ty.span());
         // Spanned at the field's type: a type that may not cross threads is reported there,
         // once, and nowhere else (the accessors only pass the proof along).
         quote_spanned! {ty.span()=>
             #(#cfgs)*
-            const #proof: __CtxlocalFieldProof<#ty> = __CtxlocalFieldProof::new();
+            const #proof: __CtxlocalFieldProof<#ty, #mode> = __CtxlocalFieldProof::#proof_new();
         }
     });
     let defaults = input
@@ -89,13 +95,16 @@ pub(crate) fn expand(input: &Struct) -> TokenStream {
 
             use #krate::__private::FieldProof as __CtxlocalFieldProof;
 
-            static #key: #krate::__private::StructKey<#values> =
-                #krate::__private::StructKey::new();
+            static #key: #krate::__private::StructKey<#values, #mode> =
+                #krate::__private::StructKey::#key_new();
 
             #(#proofs)*
             #(#defaults)*
 
+            // Accessor names are built from field names (`_data` gives `set__data`); a field
+            // named against the style lints is already reported at the field itself.
             #[automatically_derived]
+            #[allow(non_snake_case)]
             impl #ident {
                 #(#accessors)*
                 #struct_methods
@@ -135,14 +144,17 @@ fn default_ident(index: usize) -> syn::Ident {
     format_ident!("__ctxlocal_default_{}", index)
 }
 
-fn field_accessors(input: &Struct, index: usize, field: &Field) -> TokenStream {
+fn mode_type(input: &Struct) -> TokenStream {
+    let krate = &input.options.krate;
     match input.options.mode {
-        Mode::Default => default_mode_accessors(input, index, field),
-        Mode::ThreadCritical => unreachable!("thread-critical mode is rejected in parse"),
+        Mode::Default => quote!(#krate::__private::AnyThread),
+        Mode::ThreadCritical => quote!(#krate::__private::ThisThread),
     }
 }
 
-fn default_mode_accessors(input: &Struct, index: usize, field: &Field) -> TokenStream {
+/// Both modes share the accessor code: the runtime functions are generic over the mode, which
+/// the key's type carries.
+fn field_accessors(input: &Struct, index: usize, field: &Field) -> TokenStream {
     let krate = &input.options.krate;
     let private = quote!(#krate::__private);
     let owner = &input.ident;

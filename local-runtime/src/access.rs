@@ -1,6 +1,8 @@
 //! The operations behind the generated accessors. Generated code calls these with its struct's
 //! [`StructKey`], a projection to one field's [`Slot`], and (for writes) the field's
-//! [`FieldProof`]; they are generic so that each accessor compiles to straight-line code.
+//! [`FieldProof`]; they are generic so that each accessor compiles to straight-line code, and
+//! generic over the storage [`Mode`] so both modes share one implementation: the mode only
+//! decides which table is current (`Mode::read` / `Mode::write`).
 //!
 //! Pattern of every write: take `&mut` to the current context, change it without running user
 //! code, release it, and only then drop what was displaced (user `Drop` code may use contexts).
@@ -9,13 +11,12 @@
 
 use core::future::IntoFuture;
 
-use crate::context::Context;
+use crate::context::Child;
 use crate::error::AccessError;
 use crate::future::WithContext;
 use crate::key::StructKey;
 use crate::shared::Shared;
-use crate::slot::{FieldProof, Slot, Values};
-use crate::state::with_state;
+use crate::slot::{FieldProof, Mode, Slot, Token, Values};
 use crate::table::{Garbage, Table};
 
 #[cold]
@@ -27,14 +28,13 @@ fn refused(what: &str, error: AccessError) -> ! {
 
 /// Calls `f` with a borrow of the field's current value.
 #[inline]
-pub fn with<V: Values, T, R>(
-    key: &'static StructKey<V>,
-    field: impl FnOnce(&V) -> &Slot<T>,
+pub fn with<M: Mode, V: Values, T, R>(
+    key: &'static StructKey<V, M>,
+    field: impl FnOnce(&V) -> &Slot<T, M>,
     f: impl FnOnce(Option<&T>) -> R,
 ) -> R {
-    with_state(|state| {
-        let value = state
-            .visible()
+    M::read(Token::new(), |state, table| {
+        let value = table
             .and_then(|table| table.get(key))
             .and_then(|values| field(values).get());
         match value {
@@ -49,15 +49,14 @@ pub fn with<V: Values, T, R>(
 
 /// Calls `f` with a borrow of the field's current value, or of `default()` if it is unset.
 #[inline]
-pub fn with_or<V: Values, T, R>(
-    key: &'static StructKey<V>,
-    field: impl FnOnce(&V) -> &Slot<T>,
+pub fn with_or<M: Mode, V: Values, T, R>(
+    key: &'static StructKey<V, M>,
+    field: impl FnOnce(&V) -> &Slot<T, M>,
     default: impl FnOnce() -> T,
     f: impl FnOnce(&T) -> R,
 ) -> R {
-    with_state(|state| {
-        let value = state
-            .visible()
+    M::read(Token::new(), |state, table| {
+        let value = table
             .and_then(|table| table.get(key))
             .and_then(|values| field(values).get());
         match value {
@@ -72,18 +71,18 @@ pub fn with_or<V: Values, T, R>(
 
 /// A clone of the field's current value.
 #[inline]
-pub fn get<V: Values, T: Clone>(
-    key: &'static StructKey<V>,
-    field: impl FnOnce(&V) -> &Slot<T>,
+pub fn get<M: Mode, V: Values, T: Clone>(
+    key: &'static StructKey<V, M>,
+    field: impl FnOnce(&V) -> &Slot<T, M>,
 ) -> Option<T> {
     with(key, field, |value| value.cloned())
 }
 
 /// A clone of the field's current value, or `default()` if it is unset.
 #[inline]
-pub fn get_or<V: Values, T: Clone>(
-    key: &'static StructKey<V>,
-    field: impl FnOnce(&V) -> &Slot<T>,
+pub fn get_or<M: Mode, V: Values, T: Clone>(
+    key: &'static StructKey<V, M>,
+    field: impl FnOnce(&V) -> &Slot<T, M>,
     default: impl FnOnce() -> T,
 ) -> T {
     with(key, field, |value| match value {
@@ -94,13 +93,12 @@ pub fn get_or<V: Values, T: Clone>(
 
 /// True if the field is set in the current context.
 #[inline]
-pub fn is_set<V: Values, T>(
-    key: &'static StructKey<V>,
-    field: impl FnOnce(&V) -> &Slot<T>,
+pub fn is_set<M: Mode, V: Values, T>(
+    key: &'static StructKey<V, M>,
+    field: impl FnOnce(&V) -> &Slot<T, M>,
 ) -> bool {
-    with_state(|state| {
-        state
-            .visible()
+    M::read(Token::new(), |_, table| {
+        table
             .and_then(|table| table.get(key))
             .is_some_and(|values| field(values).is_set())
     })
@@ -108,15 +106,15 @@ pub fn is_set<V: Values, T>(
 
 /// Sets the field in the current context.
 #[inline]
-pub fn try_set<V: Values, T>(
-    key: &'static StructKey<V>,
-    field: impl FnOnce(&mut V) -> &mut Slot<T>,
-    proof: FieldProof<T>,
+pub fn try_set<M: Mode, V: Values, T>(
+    key: &'static StructKey<V, M>,
+    field: impl FnOnce(&mut V) -> &mut Slot<T, M>,
+    proof: FieldProof<T, M>,
     value: T,
 ) -> Result<(), AccessError> {
-    let mut garbage = Garbage::default();
-    let displaced = with_state(|state| {
-        let table = match state.writable() {
+    let mut garbage = Garbage::<M>::default();
+    let displaced = M::write(Token::new(), |table| {
+        let table = match table {
             Ok(table) => table,
             Err(error) => return Err((error, value)),
         };
@@ -139,10 +137,10 @@ pub fn try_set<V: Values, T>(
 /// Sets the field in the current context; panics with `what` in the message if refused.
 #[inline]
 #[track_caller]
-pub fn set<V: Values, T>(
-    key: &'static StructKey<V>,
-    field: impl FnOnce(&mut V) -> &mut Slot<T>,
-    proof: FieldProof<T>,
+pub fn set<M: Mode, V: Values, T>(
+    key: &'static StructKey<V, M>,
+    field: impl FnOnce(&mut V) -> &mut Slot<T, M>,
+    proof: FieldProof<T, M>,
     value: T,
     what: &'static str,
 ) {
@@ -154,16 +152,16 @@ pub fn set<V: Values, T>(
 /// Sets the field and returns its previous value.
 #[inline]
 #[track_caller]
-pub fn replace<V: Values, T: Clone>(
-    key: &'static StructKey<V>,
-    field: impl FnOnce(&mut V) -> &mut Slot<T>,
-    proof: FieldProof<T>,
+pub fn replace<M: Mode, V: Values, T: Clone>(
+    key: &'static StructKey<V, M>,
+    field: impl FnOnce(&mut V) -> &mut Slot<T, M>,
+    proof: FieldProof<T, M>,
     value: T,
     what: &'static str,
 ) -> Option<T> {
-    let mut garbage = Garbage::default();
-    let displaced = with_state(|state| {
-        let table = match state.writable() {
+    let mut garbage = Garbage::<M>::default();
+    let displaced = M::write(Token::new(), |table| {
+        let table = match table {
             Ok(table) => table,
             Err(error) => return Err((error, value)),
         };
@@ -184,18 +182,18 @@ pub fn replace<V: Values, T: Clone>(
 /// never fails when there is nothing to take.
 #[inline]
 #[track_caller]
-pub fn take<V: Values, T: Clone>(
-    key: &'static StructKey<V>,
-    field: impl Fn(&V) -> &Slot<T>,
-    field_mut: impl FnOnce(&mut V) -> &mut Slot<T>,
+pub fn take<M: Mode, V: Values, T: Clone>(
+    key: &'static StructKey<V, M>,
+    field: impl Fn(&V) -> &Slot<T, M>,
+    field_mut: impl FnOnce(&mut V) -> &mut Slot<T, M>,
     what: &'static str,
 ) -> Option<T> {
     if !is_set(key, field) {
         return None;
     }
-    let mut garbage = Garbage::default();
-    let displaced = with_state(|state| {
-        let table = state.writable()?;
+    let mut garbage = Garbage::<M>::default();
+    let displaced = M::write(Token::new(), |table| {
+        let table = table?;
         let values = Table::entry_mut(table, key, &mut garbage);
         Ok(field_mut(values).take())
     });
@@ -209,14 +207,14 @@ pub fn take<V: Values, T: Clone>(
 /// Moves the field's pointer out of the current context (the field reads as unset until it
 /// is put back).
 #[track_caller]
-fn take_shared<V: Values, T>(
-    key: &'static StructKey<V>,
-    field: impl FnOnce(&mut V) -> &mut Slot<T>,
+fn take_shared<M: Mode, V: Values, T>(
+    key: &'static StructKey<V, M>,
+    field: impl FnOnce(&mut V) -> &mut Slot<T, M>,
     what: &'static str,
 ) -> Option<Shared<T>> {
-    let mut garbage = Garbage::default();
-    let taken = with_state(|state| {
-        let table = state.writable()?;
+    let mut garbage = Garbage::<M>::default();
+    let taken = M::write(Token::new(), |table| {
+        let table = table?;
         let values = Table::entry_mut(table, key, &mut garbage);
         Ok(field(values).take_shared())
     });
@@ -244,22 +242,24 @@ impl<T> Held<T> for Shared<T> {
 /// Owns the value while the user's closure updates it, and puts it back into the field when
 /// dropped: after the closure returns, or during an unwind out of it, so that a panic leaves
 /// the value as the closure left it (as a `RefCell` would).
-struct PutBack<V: Values, T, F: FnMut(&mut V) -> &mut Slot<T>, H: Held<T>> {
-    key: &'static StructKey<V>,
+struct PutBack<M: Mode, V: Values, T, F: FnMut(&mut V) -> &mut Slot<T, M>, H: Held<T>> {
+    key: &'static StructKey<V, M>,
     field: F,
-    proof: FieldProof<T>,
+    proof: FieldProof<T, M>,
     held: Option<H>,
 }
 
-impl<V: Values, T, F: FnMut(&mut V) -> &mut Slot<T>, H: Held<T>> Drop for PutBack<V, T, F, H> {
+impl<M: Mode, V: Values, T, F: FnMut(&mut V) -> &mut Slot<T, M>, H: Held<T>> Drop
+    for PutBack<M, V, T, F, H>
+{
     fn drop(&mut self) {
         let shared = self.held.take().and_then(H::into_shared);
-        let mut garbage = Garbage::default();
-        let displaced = with_state(|state| {
+        let mut garbage = Garbage::<M>::default();
+        let displaced = M::write(Token::new(), |table| {
             // The update that took the value out got write access on this thread, in this
             // same context (closures nest), so this cannot be refused; if it ever were, the
             // value is dropped rather than panicking, which could abort during an unwind.
-            let table = state.writable().ok()?;
+            let table = table.ok()?;
             let values = Table::entry_mut(table, self.key, &mut garbage);
             Some((self.field)(values).put_shared(self.proof, shared))
         });
@@ -273,10 +273,10 @@ impl<V: Values, T, F: FnMut(&mut V) -> &mut Slot<T>, H: Held<T>> Drop for PutBac
 /// context shares it, and whatever it leaves is stored back, also if it panics. While `f`
 /// runs, the field reads as unset.
 #[track_caller]
-pub fn update<V: Values, T: Clone, R>(
-    key: &'static StructKey<V>,
-    mut field: impl FnMut(&mut V) -> &mut Slot<T>,
-    proof: FieldProof<T>,
+pub fn update<M: Mode, V: Values, T: Clone, R>(
+    key: &'static StructKey<V, M>,
+    mut field: impl FnMut(&mut V) -> &mut Slot<T, M>,
+    proof: FieldProof<T, M>,
     f: impl FnOnce(&mut Option<T>) -> R,
     what: &'static str,
 ) -> R {
@@ -293,10 +293,10 @@ pub fn update<V: Values, T: Clone, R>(
 
 /// Like [`update`] for a field with a default: `f` gets the value, or `default()` if unset.
 #[track_caller]
-pub fn update_or<V: Values, T: Clone, R>(
-    key: &'static StructKey<V>,
-    mut field: impl FnMut(&mut V) -> &mut Slot<T>,
-    proof: FieldProof<T>,
+pub fn update_or<M: Mode, V: Values, T: Clone, R>(
+    key: &'static StructKey<V, M>,
+    mut field: impl FnMut(&mut V) -> &mut Slot<T, M>,
+    proof: FieldProof<T, M>,
     default: impl FnOnce() -> T,
     f: impl FnOnce(&mut T) -> R,
     what: &'static str,
@@ -318,69 +318,64 @@ pub fn update_or<V: Values, T: Clone, R>(
     f(shared.make_mut(&mut displaced))
 }
 
-/// A snapshot of the current context with one field set: what `scope_<field>` runs in.
-fn with_field_set<V: Values, T>(
-    key: &'static StructKey<V>,
-    field: impl FnOnce(&mut V) -> &mut Slot<T>,
-    proof: FieldProof<T>,
+/// A child of the current context with one field set: what `scope_<field>` runs in.
+fn with_field_set<M: Mode, V: Values, T>(
+    key: &'static StructKey<V, M>,
+    field: impl FnOnce(&mut V) -> &mut Slot<T, M>,
+    proof: FieldProof<T, M>,
     value: T,
-) -> Context {
-    let mut table = with_state(|state| state.snapshot());
-    let mut garbage = Garbage::default();
-    // `table` is a local snapshot, not thread state, so no user code can observe it here.
-    let values = Table::entry_mut(&mut table, key, &mut garbage);
-    let displaced = field(values).set(proof, value);
-    drop(displaced);
-    drop(garbage);
-    Context { table }
+) -> Child {
+    M::child(Token::new(), |table, garbage| {
+        // `table` is the child's own copy, not thread state, so no user code can observe it.
+        let values = Table::entry_mut(table, key, garbage);
+        drop(field(values).set(proof, value));
+    })
 }
 
 /// Runs `future` in a child context where the field is set to `value`.
-pub fn scope<V: Values, T, F: IntoFuture>(
-    key: &'static StructKey<V>,
-    field: impl FnOnce(&mut V) -> &mut Slot<T>,
-    proof: FieldProof<T>,
+pub fn scope<M: Mode, V: Values, T, F: IntoFuture>(
+    key: &'static StructKey<V, M>,
+    field: impl FnOnce(&mut V) -> &mut Slot<T, M>,
+    proof: FieldProof<T, M>,
     value: T,
     future: F,
 ) -> WithContext<F::IntoFuture> {
-    let context = with_field_set(key, field, proof, value);
-    WithContext::from_table(context.table, future.into_future())
+    WithContext::from_child(
+        with_field_set(key, field, proof, value),
+        future.into_future(),
+    )
 }
 
 /// Runs `f` in a child context where the field is set to `value`.
-pub fn sync_scope<V: Values, T, R>(
-    key: &'static StructKey<V>,
-    field: impl FnOnce(&mut V) -> &mut Slot<T>,
-    proof: FieldProof<T>,
+pub fn sync_scope<M: Mode, V: Values, T, R>(
+    key: &'static StructKey<V, M>,
+    field: impl FnOnce(&mut V) -> &mut Slot<T, M>,
+    proof: FieldProof<T, M>,
     value: T,
     f: impl FnOnce() -> R,
 ) -> R {
     with_field_set(key, field, proof, value).run(f)
 }
 
-/// A snapshot of the current context with the struct's values replaced by `values`.
-fn with_struct_set<V: Values>(key: &'static StructKey<V>, values: V) -> Context {
-    let mut table = with_state(|state| state.snapshot());
-    let mut garbage = Garbage::default();
-    let displaced = Table::insert(&mut table, key, values, &mut garbage);
-    drop(displaced);
-    drop(garbage);
-    Context { table }
+/// A child of the current context with the struct's values replaced by `values`.
+fn with_struct_set<M: Mode, V: Values>(key: &'static StructKey<V, M>, values: V) -> Child {
+    M::child(Token::new(), |table, garbage| {
+        drop(Table::insert(table, key, values, garbage))
+    })
 }
 
 /// Runs `future` in a child context where the struct's fields are `values`.
-pub fn scope_struct<V: Values, F: IntoFuture>(
-    key: &'static StructKey<V>,
+pub fn scope_struct<M: Mode, V: Values, F: IntoFuture>(
+    key: &'static StructKey<V, M>,
     values: V,
     future: F,
 ) -> WithContext<F::IntoFuture> {
-    let context = with_struct_set(key, values);
-    WithContext::from_table(context.table, future.into_future())
+    WithContext::from_child(with_struct_set(key, values), future.into_future())
 }
 
 /// Runs `f` in a child context where the struct's fields are `values`.
-pub fn sync_scope_struct<V: Values, R>(
-    key: &'static StructKey<V>,
+pub fn sync_scope_struct<M: Mode, V: Values, R>(
+    key: &'static StructKey<V, M>,
     values: V,
     f: impl FnOnce() -> R,
 ) -> R {
@@ -389,10 +384,14 @@ pub fn sync_scope_struct<V: Values, R>(
 
 /// Replaces all of the struct's fields in the current context.
 #[track_caller]
-pub fn set_struct<V: Values>(key: &'static StructKey<V>, values: V, what: &'static str) {
-    let mut garbage = Garbage::default();
-    let displaced = with_state(|state| {
-        let table = match state.writable() {
+pub fn set_struct<M: Mode, V: Values>(
+    key: &'static StructKey<V, M>,
+    values: V,
+    what: &'static str,
+) {
+    let mut garbage = Garbage::<M>::default();
+    let displaced = M::write(Token::new(), |table| {
+        let table = match table {
             Ok(table) => table,
             Err(error) => return Err((error, values)),
         };
@@ -410,18 +409,16 @@ pub fn set_struct<V: Values>(key: &'static StructKey<V>, values: V, what: &'stat
 
 /// Unsets all of the struct's fields in the current context.
 #[track_caller]
-pub fn clear_struct<V: Values>(key: &'static StructKey<V>, what: &'static str) {
-    let present = with_state(|state| {
-        state
-            .visible()
-            .is_some_and(|table| table.get(key).is_some())
+pub fn clear_struct<M: Mode, V: Values>(key: &'static StructKey<V, M>, what: &'static str) {
+    let present = M::read(Token::new(), |_, table| {
+        table.is_some_and(|table| table.get(key).is_some())
     });
     if !present {
         return;
     }
-    let mut garbage = Garbage::default();
-    let displaced = with_state(|state| {
-        let table = state.writable()?;
+    let mut garbage = Garbage::<M>::default();
+    let displaced = M::write(Token::new(), |table| {
+        let table = table?;
         Ok(Table::remove(table, key, &mut garbage))
     });
     drop(garbage);

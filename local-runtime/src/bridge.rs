@@ -6,8 +6,9 @@ use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 
 use crate::error::AccessError;
 use crate::shared::Erased;
-use crate::state::{Installed, Kind, TableRef, with_state};
-use crate::table::{Garbage, Table};
+use crate::state::{Installed, Kind, Tc, with_state};
+use crate::table::{Garbage, Table, TableRef};
+use crate::tc::TcBinding;
 
 /// Merges what the bridged code changed (from `base` to `after`) into the current context.
 /// Changes are per struct: a struct the bridged code did not write keeps whatever the caller
@@ -45,7 +46,7 @@ fn write_back(bridge: &str, base: TableRef, after: TableRef) {
 /// Runs `f` with `table` installed as a synchronous frame, catching a panic so that the final
 /// state of the context can still be written back before the panic resumes.
 fn run_capturing<R>(table: &mut TableRef, f: impl FnOnce() -> R) -> std::thread::Result<R> {
-    let _installed = Installed::new(table, Kind::Sync);
+    let _installed = Installed::new(table, Kind::Blocking, Tc::Keep);
     catch_unwind(AssertUnwindSafe(f))
 }
 
@@ -161,19 +162,23 @@ pub fn async_to_sync<F: Future>(fut: F) -> F::Output {
     }
     let base = with_state(|state| state.snapshot());
     let mut table = base.clone();
+    // The future gets a thread-critical namespace of its own: nothing thread-critical is
+    // carried into it (rule T2), and what it writes there is dropped with `tc` below.
+    let mut tc = TcBinding::default();
     let mut fut = Box::pin(fut);
     let result = {
         let driven = core::future::poll_fn(|cx| {
-            let _installed = Installed::new(&mut table, Kind::Async);
+            let _installed = Installed::new(&mut table, Kind::Async, Tc::Bind(&mut tc));
             fut.as_mut().poll(cx)
         });
         catch_unwind(AssertUnwindSafe(|| block_on(driven)))
     };
     // Drop what is left of the future inside its context, so its `Drop` code sees it.
     {
-        let _installed = Installed::new(&mut table, Kind::Async);
+        let _installed = Installed::new(&mut table, Kind::Async, Tc::Bind(&mut tc));
         drop(fut);
     }
+    drop(tc);
     write_back("async_to_sync", base, table);
     match result {
         Ok(value) => value,

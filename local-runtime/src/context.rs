@@ -4,7 +4,9 @@ use core::fmt;
 use core::future::IntoFuture;
 
 use crate::future::WithContext;
-use crate::state::{Installed, Kind, TableRef, with_state};
+use crate::state::{Installed, Kind, Tc, with_state};
+use crate::table::TableRef;
+use crate::tc::TcBinding;
 
 /// An immutable snapshot of the values of every `#[async_local]` struct.
 ///
@@ -113,9 +115,15 @@ impl Context {
     /// assert_eq!(Job::name().as_deref(), Some("outer"));
     /// ```
     pub fn run<R>(&self, f: impl FnOnce() -> R) -> R {
+        self.run_as(Kind::Sync, f)
+    }
+
+    /// [`Context::run`] for the crate's own blocking entry points (`spawn_blocking`,
+    /// `thread::spawn`), which pick the thread `f` runs on.
+    pub(crate) fn run_as<R>(&self, kind: Kind, f: impl FnOnce() -> R) -> R {
         let mut table = self.table.clone();
         let result = {
-            let _installed = Installed::new(&mut table, Kind::Sync);
+            let _installed = Installed::new(&mut table, kind, Tc::Keep);
             f()
         };
         // The continuation's values are dropped here, after the previous context is back, so
@@ -155,5 +163,32 @@ impl fmt::Debug for Context {
         f.debug_struct("Context")
             .field("structs_with_values", &structs)
             .finish_non_exhaustive()
+    }
+}
+
+/// A child of the current context for a scoped override: its default-mode table and, for a
+/// thread-critical override, its own thread-critical namespace (seeded on this thread from the
+/// current one). Default-mode overrides leave thread-critical values alone (`tc: None`).
+pub struct Child {
+    pub(crate) table: TableRef,
+    pub(crate) tc: Option<TcBinding>,
+}
+
+impl Child {
+    /// Runs `f` in the child, then drops it (its thread-critical namespace included), also if
+    /// `f` panics.
+    pub(crate) fn run<R>(self, f: impl FnOnce() -> R) -> R {
+        let Child { mut table, mut tc } = self;
+        let result = {
+            let binding = match tc.as_mut() {
+                Some(binding) => Tc::Bind(binding),
+                None => Tc::Keep,
+            };
+            let _installed = Installed::new(&mut table, Kind::Sync, binding);
+            f()
+        };
+        drop(table);
+        drop(tc);
+        result
     }
 }

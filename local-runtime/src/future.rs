@@ -7,8 +7,10 @@ use core::task::{Context as TaskCx, Poll};
 
 use pin_project_lite::pin_project;
 
-use crate::context::Context;
-use crate::state::{Installed, Kind, TableRef};
+use crate::context::{Child, Context};
+use crate::state::{Installed, Kind, Tc};
+use crate::table::TableRef;
+use crate::tc::TcBinding;
 
 pin_project! {
     /// A future that runs in its own context: every poll makes the context current and
@@ -24,6 +26,11 @@ pin_project! {
     #[must_use = "futures do nothing unless you `.await` or poll them"]
     pub struct WithContext<F> {
         table: TableRef,
+        // This task's thread-critical namespace; released (on the threads that hold it) after
+        // the future is dropped.
+        tc: TcBinding,
+        // Whether `tc` is used only when polled at top level (see `Tc::BindIfTopLevel`).
+        tc_if_top_level: bool,
         #[pin]
         future: Option<F>,
     }
@@ -32,26 +39,56 @@ pin_project! {
         fn drop(this: Pin<&mut Self>) {
             let mut this = this.project();
             if this.future.is_some() {
-                let _installed = Installed::new(this.table, Kind::Async);
+                let _installed = Installed::new(this.table, Kind::Async, tc_policy(this.tc, *this.tc_if_top_level));
                 this.future.set(None);
             }
         }
     }
 }
 
+fn tc_policy(binding: &mut TcBinding, if_top_level: bool) -> Tc<'_> {
+    if if_top_level {
+        Tc::BindIfTopLevel(binding)
+    } else {
+        Tc::Bind(binding)
+    }
+}
+
 impl<F> WithContext<F> {
+    /// A future in `context`. It is a task of its own for thread-critical values when an
+    /// executor polls it, and part of the enclosing task when awaited inside one.
     pub(crate) fn new(context: Context, future: F) -> Self {
         WithContext {
             table: context.table,
+            tc: TcBinding::default(),
+            tc_if_top_level: true,
             future: Some(future),
         }
     }
 
-    pub(crate) fn from_table(table: TableRef, future: F) -> Self {
-        WithContext {
-            table,
-            future: Some(future),
+    /// A future in a scoped override's child context.
+    pub(crate) fn from_child(child: Child, future: F) -> Self {
+        match child.tc {
+            Some(tc) => WithContext {
+                table: child.table,
+                tc,
+                tc_if_top_level: false,
+                future: Some(future),
+            },
+            None => WithContext::new(Context { table: child.table }, future),
         }
+    }
+
+    /// Runs `future` in a snapshot of the current context, with a snapshot of the current
+    /// thread-critical values too (for `spawn_local` children, which stay on this thread).
+    pub(crate) fn local_child(future: F) -> Self {
+        WithContext::from_child(
+            Child {
+                table: Context::current().table,
+                tc: Some(TcBinding::seeded(|_, _| {})),
+            },
+            future,
+        )
     }
 }
 
@@ -61,7 +98,11 @@ impl<F: Future> Future for WithContext<F> {
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut TaskCx<'_>) -> Poll<F::Output> {
         let mut this = self.project();
-        let _installed = Installed::new(this.table, Kind::Async);
+        let _installed = Installed::new(
+            this.table,
+            Kind::Async,
+            tc_policy(this.tc, *this.tc_if_top_level),
+        );
         let Some(future) = this.future.as_mut().as_pin_mut() else {
             panic!("`WithContext` polled after it completed");
         };

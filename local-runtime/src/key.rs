@@ -3,26 +3,32 @@
 use core::marker::PhantomData;
 use core::sync::atomic::{AtomicUsize, Ordering};
 
+use crate::slot::{AnyThread, ThisThread, Values};
+
 const UNASSIGNED: usize = usize::MAX;
 
 /// Next free slot index; indices are never reused, so an index names one key forever.
 static NEXT_INDEX: AtomicUsize = AtomicUsize::new(0);
 
 /// The slot of one `#[async_local]` struct in every context. Generated code declares one
-/// `static` key per struct; `V` is the struct's hidden table of field values.
+/// `static` key per struct; `V` is the struct's hidden table of field values and `M` its
+/// storage mode.
 ///
 /// The index is assigned on first use, from a global counter. It is what makes reads cheap
 /// (an array lookup) and what makes the type-erased storage sound: the entry at index `i` of
-/// any context was inserted through the one key that owns `i`, hence has that key's `V`.
+/// any table was inserted through the one key that owns `i`, hence has that key's `V`.
+///
+/// A default-mode key can only be made for `V: Send + Sync`, so every table entry inserted
+/// through one may cross threads (see `table.rs`).
 #[doc(hidden)]
-pub struct StructKey<V> {
+pub struct StructKey<V, M = AnyThread> {
     index: AtomicUsize,
-    _values: PhantomData<fn() -> V>,
+    _values: PhantomData<(fn() -> V, M)>,
 }
 
-impl<V> StructKey<V> {
-    /// A key with no index yet. Meant for `static` items only: every key object takes its own
-    /// index, so keys made in a loop would grow every context.
+impl<V: Values + Send + Sync> StructKey<V, AnyThread> {
+    /// A default-mode key with no index yet. Meant for `static` items only: every key object
+    /// takes its own index, so keys made in a loop would grow every context.
     #[allow(clippy::new_without_default)]
     pub const fn new() -> Self {
         StructKey {
@@ -30,7 +36,19 @@ impl<V> StructKey<V> {
             _values: PhantomData,
         }
     }
+}
 
+impl<V: Values> StructKey<V, ThisThread> {
+    /// A thread-critical key with no index yet; `static` items only, as for [`Self::new`].
+    pub const fn new_local() -> Self {
+        StructKey {
+            index: AtomicUsize::new(UNASSIGNED),
+            _values: PhantomData,
+        }
+    }
+}
+
+impl<V, M> StructKey<V, M> {
     /// The index, if this key was ever used to write. A key without an index has no values in
     /// any context, so readers can stop early.
     #[inline]
@@ -63,7 +81,7 @@ impl<V> StructKey<V> {
     }
 }
 
-impl<V> core::fmt::Debug for StructKey<V> {
+impl<V, M> core::fmt::Debug for StructKey<V, M> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("StructKey")
             .field("index", &self.assigned_index())
@@ -75,10 +93,14 @@ impl<V> core::fmt::Debug for StructKey<V> {
 mod tests {
     use super::*;
 
+    #[derive(Clone, Default)]
+    struct V;
+    impl Values for V {}
+
     #[test]
     fn keys_get_distinct_stable_indices() {
-        static A: StructKey<u8> = StructKey::new();
-        static B: StructKey<u8> = StructKey::new();
+        static A: StructKey<V> = StructKey::new();
+        static B: StructKey<V, ThisThread> = StructKey::new_local();
         assert_eq!(A.assigned_index(), None);
         let a = A.index();
         let b = B.index();
@@ -89,7 +111,7 @@ mod tests {
 
     #[test]
     fn racing_threads_agree_on_one_index() {
-        static K: StructKey<u8> = StructKey::new();
+        static K: StructKey<V> = StructKey::new();
         let seen: Vec<usize> = std::thread::scope(|s| {
             let handles: Vec<_> = (0..4).map(|_| s.spawn(|| K.index())).collect();
             handles.into_iter().map(|h| h.join().unwrap()).collect()

@@ -10,6 +10,7 @@
 //!   besides the typed lookup in `table.rs`);
 //! - `key.rs`, `slot.rs`, `table.rs`: where a struct's field values live inside a context;
 //! - `state.rs`: the per-thread current context and the guard that swaps it;
+//! - `tc.rs`: thread-critical storage, which never leaves its thread;
 //! - `context.rs`, `future.rs`: [`Context`] and [`WithContext`];
 //! - `access.rs`: the operations behind generated accessors;
 //! - `bridge.rs`: [`sync_to_async`] and [`async_to_sync`], which write changes back;
@@ -32,6 +33,7 @@ mod state;
 mod table;
 #[cfg(feature = "tokio")]
 mod task;
+mod tc;
 pub mod thread;
 
 #[cfg(feature = "tokio")]
@@ -48,6 +50,7 @@ pub use task::{spawn, spawn_blocking, spawn_local};
 pub mod __private {
     pub use crate::access::*;
     pub use crate::key::StructKey;
-    pub use crate::slot::{ContextValue, FieldProof, Slot, Values};
+    pub use crate::slot::{AnyThread, ContextValue, FieldProof, Mode, Slot, ThisThread, Values};
+    pub use crate::tc::namespaces_on_this_thread;
     pub use core;
 }

@@ -71,7 +71,7 @@ fn decrement(header: &Header) -> bool {
 }
 
 /// A shared, immutable value of type `T` with copy-on-write access.
-pub(crate) struct Shared<T> {
+pub struct Shared<T> {
     ptr: NonNull<Cell<T>>,
     /// Owns a `Cell<T>` for the drop checker and variance.
     _owns: PhantomData<Cell<T>>,
@@ -218,7 +218,7 @@ impl<T: core::fmt::Debug> core::fmt::Debug for Shared<T> {
 ///
 /// Not `Send`/`Sync` by itself: the containers that hold `Erased` values decide that, from the
 /// bounds they put on what may be erased into them.
-pub(crate) struct Erased {
+pub struct Erased {
     ptr: NonNull<Header>,
 }
 

@@ -26,9 +26,15 @@ use core::mem::ManuallyDrop;
 
 use crate::error::AccessError;
 use crate::shared::Shared;
-use crate::table::Table;
+use crate::slot::{AnyThread, ThisThread};
+use crate::table::{Table, TableRef};
+use crate::tc::TcBinding;
 
-pub(crate) type TableRef = Option<Shared<Table>>;
+/// A table kept alive until no reader can be borrowing from it.
+pub enum Grave {
+    AnyThread(#[allow(dead_code)] Shared<Table<AnyThread>>),
+    ThisThread(#[allow(dead_code)] Shared<Table<ThisThread>>),
+}
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Root {
@@ -40,7 +46,7 @@ enum Root {
     Gone,
 }
 
-pub(crate) struct State {
+pub struct State {
     /// The current context: the installed one, or the thread's root context.
     current: UnsafeCell<ManuallyDrop<TableRef>>,
     /// Active [`Installed`] guards on this thread.
@@ -50,8 +56,17 @@ pub(crate) struct State {
     /// Active borrows of context values handed to user closures.
     readers: Cell<usize>,
     /// Tables kept alive (unmodified) until `readers` drops to zero.
-    graveyard: UnsafeCell<ManuallyDrop<Vec<Shared<Table>>>>,
+    graveyard: UnsafeCell<ManuallyDrop<Vec<Grave>>>,
     root: Cell<Root>,
+    /// Inside a guard that binds a thread-critical namespace (a crate task, a scope).
+    tc_bound: Cell<bool>,
+    /// That namespace's id; 0 until its first write.
+    tc_namespace: Cell<u64>,
+    /// The bound namespace got a table on this thread during the innermost bound guard.
+    tc_touched: Cell<bool>,
+    /// Inside a closure this crate runs on a thread of its own choosing (`spawn_blocking`,
+    /// `sync_to_async`, `thread::spawn`), whose sync namespace it may use.
+    blocking: Cell<bool>,
 }
 
 thread_local! {
@@ -63,6 +78,10 @@ thread_local! {
             readers: Cell::new(0),
             graveyard: UnsafeCell::new(ManuallyDrop::new(Vec::new())),
             root: Cell::new(Root::Unregistered),
+            tc_bound: Cell::new(false),
+            tc_namespace: Cell::new(0),
+            tc_touched: Cell::new(false),
+            blocking: Cell::new(false),
         }
     };
 }
@@ -116,6 +135,56 @@ fn in_untracked_task() -> bool {
 }
 
 impl State {
+    /// True while user code borrows context values on this thread.
+    #[inline]
+    pub(crate) fn has_readers(&self) -> bool {
+        self.readers.get() > 0
+    }
+
+    /// Keeps `grave` alive until the last reader is done.
+    pub(crate) fn park(&self, grave: Grave) {
+        // SAFETY: nothing else borrows the graveyard; pushing runs no user code.
+        unsafe { (*self.graveyard.get()).push(grave) };
+    }
+
+    /// The thread-critical namespace code here uses: the bound task's (if it has one yet), or
+    /// the thread's sync namespace (0). `None` where nothing may be seen: untracked tokio work,
+    /// or a task that has not written yet.
+    #[inline]
+    pub(crate) fn tc_namespace(&self) -> Option<u64> {
+        if self.tc_bound.get() {
+            let id = self.tc_namespace.get();
+            (id != 0).then_some(id)
+        } else if self.blocking.get() || !in_untracked_task() {
+            Some(0)
+        } else {
+            None
+        }
+    }
+
+    /// Like [`State::tc_namespace`], allocating the bound task's id on its first write.
+    #[inline]
+    pub(crate) fn tc_namespace_for_write(&self) -> Result<u64, AccessError> {
+        if self.tc_bound.get() {
+            let mut id = self.tc_namespace.get();
+            if id == 0 {
+                id = crate::tc::new_namespace_id();
+                self.tc_namespace.set(id);
+            }
+            Ok(id)
+        } else if self.blocking.get() || !in_untracked_task() {
+            Ok(0)
+        } else {
+            Err(AccessError::untracked_task())
+        }
+    }
+
+    /// Records that the bound namespace has a table on this thread.
+    #[inline]
+    pub(crate) fn tc_touch(&self) {
+        self.tc_touched.set(true);
+    }
+
     /// The context reads see: `None` if it is empty, or if this is untracked tokio work, which
     /// must not see the worker thread's root context (rule D8).
     #[inline]
@@ -188,9 +257,7 @@ impl State {
         // SAFETY: shared access to read the pointer; see `visible`.
         let current = unsafe { &*self.current.get() };
         if let Some(table) = &**current {
-            let extra = table.clone();
-            // SAFETY: nothing else borrows the graveyard; pushing runs no user code.
-            unsafe { (*self.graveyard.get()).push(extra) };
+            self.park(Grave::AnyThread(table.clone()));
         }
     }
 
@@ -249,43 +316,112 @@ impl ReadGuard<'_> {
 /// Which kind of work an [`Installed`] guard runs.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) enum Kind {
-    /// Polling a future (`WithContext`).
+    /// Polling a future (`WithContext`, `async_to_sync`).
     Async,
-    /// Running a closure (`Context::run`, the bridges).
+    /// Running a closure on the current thread (`Context::run`, `sync_scope*`).
     Sync,
+    /// Running a closure on a thread this crate chose (`spawn_blocking`, `sync_to_async`,
+    /// `thread::spawn`): thread-critical code there uses that thread's sync namespace.
+    Blocking,
+}
+
+/// Which thread-critical namespace an [`Installed`] guard makes current.
+pub(crate) enum Tc<'a> {
+    /// Keep the enclosing one (`Context::run`, default-mode scoped overrides).
+    Keep,
+    /// This binding's namespace (crate tasks, thread-critical scoped overrides).
+    Bind(&'a mut TcBinding),
+    /// This binding's namespace if no crate future is being polled on this thread already,
+    /// otherwise the enclosing one: a wrapped future awaited inside a crate task is part of
+    /// that task, while one polled at top level (by an executor) is a task of its own.
+    BindIfTopLevel(&'a mut TcBinding),
 }
 
 /// Makes a context current for as long as it lives; the owner's slot holds the previous
 /// context meanwhile. Dropping it (also during a panic) puts the previous context back and
 /// leaves the final state of the installed context in the owner's slot.
+///
+/// When it binds a [`TcBinding`], it also makes that thread-critical namespace the current
+/// one, and on drop records in the binding whether it got a table on this thread.
 pub(crate) struct Installed<'a> {
     slot: &'a mut TableRef,
     kind: Kind,
+    tc: Option<&'a mut TcBinding>,
+    saved_tc_bound: bool,
+    saved_tc_namespace: u64,
+    saved_tc_touched: bool,
+    saved_blocking: bool,
 }
 
 impl<'a> Installed<'a> {
     #[inline]
-    pub(crate) fn new(slot: &'a mut TableRef, kind: Kind) -> Self {
+    pub(crate) fn new(slot: &'a mut TableRef, kind: Kind, tc: Tc<'a>) -> Self {
         with_state(|state| {
+            let tc = match tc {
+                Tc::Keep => None,
+                Tc::Bind(binding) => Some(binding),
+                Tc::BindIfTopLevel(binding) => (state.async_polls.get() == 0).then_some(binding),
+            };
             state.swap_current(slot);
             state.installs.set(state.installs.get() + 1);
             if kind == Kind::Async {
                 state.async_polls.set(state.async_polls.get() + 1);
             }
-        });
-        Installed { slot, kind }
+            let saved_blocking = state.blocking.get();
+            match kind {
+                Kind::Blocking => state.blocking.set(true),
+                // A task's thread-critical values are its own namespace's, not the thread's.
+                Kind::Async => state.blocking.set(false),
+                Kind::Sync => {}
+            }
+            let (saved_tc_bound, saved_tc_namespace, saved_tc_touched) = match &tc {
+                Some(binding) => (
+                    state.tc_bound.replace(true),
+                    state.tc_namespace.replace(binding.id),
+                    state.tc_touched.replace(false),
+                ),
+                None => (
+                    state.tc_bound.get(),
+                    state.tc_namespace.get(),
+                    state.tc_touched.get(),
+                ),
+            };
+            Installed {
+                slot,
+                kind,
+                tc,
+                saved_tc_bound,
+                saved_tc_namespace,
+                saved_tc_touched,
+                saved_blocking,
+            }
+        })
     }
 }
 
 impl Drop for Installed<'_> {
     #[inline]
     fn drop(&mut self) {
-        with_state(|state| {
+        let touched = with_state(|state| {
             state.swap_current(self.slot);
             state.installs.set(state.installs.get() - 1);
             if self.kind == Kind::Async {
                 state.async_polls.set(state.async_polls.get() - 1);
             }
+            state.blocking.set(self.saved_blocking);
+            let binding = self.tc.as_deref_mut()?;
+            // Keep the id the namespace got on its first write, if it wrote.
+            binding.id = state.tc_namespace.get();
+            let touched = state.tc_touched.get();
+            state.tc_bound.set(self.saved_tc_bound);
+            state.tc_namespace.set(self.saved_tc_namespace);
+            state.tc_touched.set(self.saved_tc_touched);
+            Some(touched)
         });
+        if touched == Some(true) {
+            if let Some(binding) = self.tc.as_deref_mut() {
+                binding.note_current_thread();
+            }
+        }
     }
 }

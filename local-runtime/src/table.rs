@@ -1,38 +1,70 @@
 //! The contents of a context: one entry per `#[async_local]` struct that has values in it.
 
+use core::marker::PhantomData;
+
 use crate::key::StructKey;
 use crate::shared::{Erased, Shared};
-use crate::slot::Values;
+use crate::slot::{AnyThread, Values};
 
 /// Entries indexed by [`StructKey`] index. Each entry is an [`Erased`] `Shared<V>` holding
 /// that struct's field values, so copying a table copies pointers, never values, and a write
-/// copies only the entry of the struct it writes.
-#[derive(Clone, Default)]
-pub(crate) struct Table {
+/// copies only the entry of the struct it writes. `M` is the storage mode of the structs it
+/// holds: default-mode tables travel between threads, thread-critical ones never do.
+pub struct Table<M = AnyThread> {
     entries: Vec<Option<Erased>>,
+    _mode: PhantomData<M>,
 }
 
-// SAFETY: entries are only created by `Table::entry_mut` and `Table::insert`, from `V: Values`
-// tables of `Slot<T>`s; a `Slot<T>` only ever holds a value when it was built with a
-// `FieldProof<T>`, which exists only for `T: Send + Sync` (see `slot.rs`). So everything
-// reachable from a `Table` may be sent to and shared with other threads.
-unsafe impl Send for Table {}
+/// A table behind its shared pointer; `None` is the empty table.
+pub type TableRef<M = AnyThread> = Option<Shared<Table<M>>>;
+
+// SAFETY: entries of a default-mode table are only created by `entry_mut` and `insert` through
+// a `StructKey<V, AnyThread>`, and such a key can only be constructed for `V: Send + Sync`
+// (see `key.rs`). So everything reachable from a `Table<AnyThread>` may be sent to and shared
+// with other threads. Thread-critical tables get no such impl (`Erased` is neither).
+unsafe impl Send for Table<AnyThread> {}
 // SAFETY: as above.
-unsafe impl Sync for Table {}
+unsafe impl Sync for Table<AnyThread> {}
+
+impl<M> Default for Table<M> {
+    fn default() -> Self {
+        Table {
+            entries: Vec::new(),
+            _mode: PhantomData,
+        }
+    }
+}
+
+impl<M> Clone for Table<M> {
+    fn clone(&self) -> Self {
+        Table {
+            entries: self.entries.clone(),
+            _mode: PhantomData,
+        }
+    }
+}
 
 /// References a write displaced. They are dropped by the caller once it no longer holds any
 /// borrow of thread state, because dropping them may run user `Drop` code that reads or writes
 /// contexts (see `Shared::make_mut`).
-#[derive(Default)]
-pub(crate) struct Garbage {
-    table: Option<Shared<Table>>,
+pub struct Garbage<M = AnyThread> {
+    table: Option<Shared<Table<M>>>,
     entry: Option<Erased>,
 }
 
-impl Table {
+impl<M> Default for Garbage<M> {
+    fn default() -> Self {
+        Garbage {
+            table: None,
+            entry: None,
+        }
+    }
+}
+
+impl<M> Table<M> {
     /// The values of `key`'s struct in this table.
     #[inline]
-    pub(crate) fn get<V: Values>(&self, key: &StructKey<V>) -> Option<&V> {
+    pub(crate) fn get<V: Values>(&self, key: &StructKey<V, M>) -> Option<&V> {
         let entry = self.entries.get(key.assigned_index()?)?.as_ref()?;
         // SAFETY: the entry at `key`'s index was stored through `key` (indices are unique per
         // key object and never reused, see `key.rs`), and a key only stores `Shared<V>`.
@@ -43,13 +75,13 @@ impl Table {
     /// values of `key`'s struct, created empty or privately copied as needed.
     #[inline]
     pub(crate) fn entry_mut<'a, V: Values>(
-        table: &'a mut Option<Shared<Table>>,
-        key: &StructKey<V>,
-        garbage: &mut Garbage,
+        table: &'a mut TableRef<M>,
+        key: &StructKey<V, M>,
+        garbage: &mut Garbage<M>,
     ) -> &'a mut V {
         let index = key.index();
         let table = table
-            .get_or_insert_with(|| Shared::new(Table::default()))
+            .get_or_insert_with(|| Shared::new(Table::<M>::default()))
             .make_mut(&mut garbage.table);
         if table.entries.len() <= index {
             table.entries.resize_with(index + 1, || None);
@@ -61,14 +93,14 @@ impl Table {
 
     /// Replaces the values of `key`'s struct; returns the previous ones (to drop later).
     pub(crate) fn insert<V: Values>(
-        table: &mut Option<Shared<Table>>,
-        key: &StructKey<V>,
+        table: &mut TableRef<M>,
+        key: &StructKey<V, M>,
         values: V,
-        garbage: &mut Garbage,
+        garbage: &mut Garbage<M>,
     ) -> Option<Erased> {
         let index = key.index();
         let table = table
-            .get_or_insert_with(|| Shared::new(Table::default()))
+            .get_or_insert_with(|| Shared::new(Table::<M>::default()))
             .make_mut(&mut garbage.table);
         if table.entries.len() <= index {
             table.entries.resize_with(index + 1, || None);
@@ -78,9 +110,9 @@ impl Table {
 
     /// Removes the values of `key`'s struct; returns them (to drop later).
     pub(crate) fn remove<V: Values>(
-        table: &mut Option<Shared<Table>>,
-        key: &StructKey<V>,
-        garbage: &mut Garbage,
+        table: &mut TableRef<M>,
+        key: &StructKey<V, M>,
+        garbage: &mut Garbage<M>,
     ) -> Option<Erased> {
         let index = key.assigned_index()?;
         let shared = table.as_mut()?;
@@ -101,10 +133,10 @@ impl Table {
     /// writes to other structs in `target` survive. Returns what was displaced.
     #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
     pub(crate) fn merge_changes(
-        target: &mut Option<Shared<Table>>,
-        base: Option<&Table>,
-        after: Option<&Table>,
-        garbage: &mut Garbage,
+        target: &mut TableRef<M>,
+        base: Option<&Table<M>>,
+        after: Option<&Table<M>>,
+        garbage: &mut Garbage<M>,
         displaced: &mut Vec<Erased>,
     ) {
         let base_entries = base.map_or(&[][..], |t| &t.entries[..]);
@@ -122,7 +154,7 @@ impl Table {
                 continue;
             }
             let table = target
-                .get_or_insert_with(|| Shared::new(Table::default()))
+                .get_or_insert_with(|| Shared::new(Table::<M>::default()))
                 .make_mut(&mut garbage.table);
             if table.entries.len() <= index {
                 table.entries.resize_with(index + 1, || None);

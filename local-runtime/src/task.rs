@@ -5,7 +5,8 @@ use core::future::Future;
 use tokio::task::JoinHandle;
 
 use crate::context::Context;
-use crate::future::FutureExt;
+use crate::future::{FutureExt, WithContext};
+use crate::state::Kind;
 
 /// Spawns a task on the current tokio runtime, like [`tokio::spawn`], that starts with a
 /// snapshot of the current context (rule D3).
@@ -49,6 +50,9 @@ where
 /// Spawns a `!Send` task on the current [`tokio::task::LocalSet`], like
 /// [`tokio::task::spawn_local`], that starts with a snapshot of the current context.
 ///
+/// Because the child runs on this same thread, it also starts with a snapshot of the current
+/// thread-critical values (rule T3); `spawn` does not carry those.
+///
 /// # Panics
 ///
 /// Like [`tokio::task::spawn_local`], if called outside a `LocalSet`.
@@ -83,7 +87,7 @@ where
     F: Future + 'static,
     F::Output: 'static,
 {
-    tokio::task::spawn_local(future.in_current_context())
+    tokio::task::spawn_local(WithContext::local_child(future))
 }
 
 /// Runs a closure on tokio's blocking thread pool, like [`tokio::task::spawn_blocking`], in a
@@ -118,5 +122,5 @@ where
     R: Send + 'static,
 {
     let context = Context::current();
-    tokio::task::spawn_blocking(move || context.run(f))
+    tokio::task::spawn_blocking(move || context.run_as(Kind::Blocking, f))
 }

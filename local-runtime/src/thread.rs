@@ -1,6 +1,7 @@
 //! Starting OS threads that carry a snapshot of the current context.
 
 use crate::context::Context;
+use crate::state::Kind;
 
 /// Spawns an OS thread, like [`std::thread::spawn`], that runs `f` in a snapshot of the
 /// current context (rule D9).
@@ -31,5 +32,5 @@ where
     T: Send + 'static,
 {
     let context = Context::current();
-    std::thread::spawn(move || context.run(f))
+    std::thread::spawn(move || context.run_as(Kind::Blocking, f))
 }
