@@ -153,7 +153,7 @@ async fn t2_spawn_blocking_does_not_carry_or_bring_back() {
 fn t2_thread_spawn_and_context_snapshots_do_not_carry() {
     Db::set_conn(connect("here"));
     let ctx = Context::current();
-    let from_thread = ctxlocal::thread::spawn(|| conn_name()).join().unwrap();
+    let from_thread = ctxlocal::thread::spawn(conn_name).join().unwrap();
     let from_snapshot = std::thread::spawn(move || ctx.run(conn_name))
         .join()
         .unwrap();

@@ -117,6 +117,7 @@ pub(crate) fn expand(input: &Struct) -> TokenStream {
 pub(crate) fn original_struct(input: &Struct) -> TokenStream {
     let attrs = &input.attrs;
     let vis = &input.vis;
+    let struct_token = &input.struct_token;
     let ident = &input.ident;
     let fields = input.fields.iter().map(|field| {
         let attrs = &field.attrs;
@@ -130,7 +131,7 @@ pub(crate) fn original_struct(input: &Struct) -> TokenStream {
     quote! {
         #(#attrs)*
         #[allow(dead_code)]
-        #vis struct #ident {
+        #vis #struct_token #ident {
             #(#fields,)*
         }
     }

@@ -45,6 +45,8 @@ pub(crate) struct Struct {
     /// The struct's own attributes (docs, derives, ...), kept as written.
     pub attrs: Vec<Attribute>,
     pub vis: Visibility,
+    /// The `struct` keyword as written, so diagnostics about the type point at it.
+    pub struct_token: syn::token::Struct,
     pub ident: Ident,
     pub fields: Vec<Field>,
     pub options: Options,

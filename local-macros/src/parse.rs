@@ -55,9 +55,11 @@ pub(crate) fn parse(args: TokenStream, input: &DeriveInput) -> Result<Struct, sy
     check_generics(input, &mut errors);
 
     let mut fields = Vec::new();
+    let mut struct_token = None;
     match &input.data {
         Data::Struct(data) => match &data.fields {
             Fields::Named(named) => {
+                struct_token = Some(data.struct_token);
                 for field in &named.named {
                     if let Some(field) = parse_field(field, &mut errors) {
                         fields.push(field);
@@ -87,10 +89,15 @@ pub(crate) fn parse(args: TokenStream, input: &DeriveInput) -> Result<Struct, sy
     }
     check_collisions(&input.ident, &fields, &mut errors);
     errors.finish()?;
+    // Every input without named fields got an error above.
+    let Some(struct_token) = struct_token else {
+        return Err(syn::Error::new(input.ident.span(), "expected a struct"));
+    };
 
     Ok(Struct {
         attrs: input.attrs.clone(),
         vis: input.vis.clone(),
+        struct_token,
         ident: input.ident.clone(),
         fields,
         options,

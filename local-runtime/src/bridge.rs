@@ -13,15 +13,14 @@ use crate::tc::TcBinding;
 /// Merges what the bridged code changed (from `base` to `after`) into the current context.
 /// Changes are per struct: a struct the bridged code did not write keeps whatever the caller
 /// has now, so concurrent writes by the caller to other structs survive.
-#[track_caller]
-fn write_back(bridge: &str, base: TableRef, after: TableRef) {
+fn write_back(base: TableRef, after: TableRef) -> Result<(), AccessError> {
     let unchanged = match (&base, &after) {
         (None, None) => true,
         (Some(a), Some(b)) => crate::shared::Shared::ptr_eq(a, b),
         _ => false,
     };
     if unchanged {
-        return;
+        return Ok(());
     }
     let mut garbage = Garbage::default();
     let mut displaced: Vec<Erased> = Vec::new();
@@ -38,9 +37,22 @@ fn write_back(bridge: &str, base: TableRef, after: TableRef) {
     });
     drop(garbage);
     drop(displaced);
-    if let Err(error) = result {
+    result
+}
+
+/// Writes back, then hands over the bridged code's result: its panic resumes first (a refused
+/// write-back is then moot), otherwise a refused write-back panics with what to do instead.
+#[track_caller]
+fn finish<R>(bridge: &str, base: TableRef, after: TableRef, result: std::thread::Result<R>) -> R {
+    let written = write_back(base, after);
+    let value = match result {
+        Ok(value) => value,
+        Err(panic) => resume_unwind(panic),
+    };
+    if let Err(error) = written {
         panic!("ctxlocal: `{bridge}` could not write its changes back: {error}");
     }
+    value
 }
 
 /// Runs `f` with `table` installed as a synchronous frame, catching a panic so that the final
@@ -109,11 +121,7 @@ where
              shutting down"
         ),
     };
-    write_back("sync_to_async", base, after);
-    match result {
-        Ok(value) => value,
-        Err(panic) => resume_unwind(panic),
-    }
+    finish("sync_to_async", base, after, result)
 }
 
 /// Runs a future to completion from synchronous code, as a continuation of the calling
@@ -123,12 +131,13 @@ where
 /// copied into the calling context (also if it panics; the panic then resumes here). Writes
 /// made by tasks that `fut` spawned stay in those tasks.
 ///
-/// The future is driven on the current tokio runtime when there is one (for example inside
-/// [`sync_to_async`] or [`spawn_blocking`](crate::spawn_blocking), or after
-/// `Runtime::enter`), through `Handle::block_on`. Otherwise it runs on a single-threaded
-/// runtime that this crate creates once per calling thread, with IO and time enabled; tasks
-/// the future spawns there make progress only while an `async_to_sync` call is running on
-/// that thread.
+/// The future is driven on the current tokio runtime when that runtime makes progress on its
+/// own: inside [`sync_to_async`] or [`spawn_blocking`](crate::spawn_blocking), or on a thread
+/// that entered a multi-threaded runtime (`Runtime::enter`), through `Handle::block_on`.
+/// Otherwise (no runtime, or a current-thread runtime entered but driven by nobody) it runs on
+/// a single-threaded runtime that this crate creates once per calling thread, with IO and
+/// time enabled; tasks the future spawns there make progress only while an `async_to_sync`
+/// call is running on that thread.
 ///
 /// # Panics
 ///
@@ -179,18 +188,23 @@ pub fn async_to_sync<F: Future>(fut: F) -> F::Output {
         drop(fut);
     }
     drop(tc);
-    write_back("async_to_sync", base, table);
-    match result {
-        Ok(value) => value,
-        Err(panic) => resume_unwind(panic),
-    }
+    finish("async_to_sync", base, table, result)
 }
 
 fn block_on<F: Future>(fut: F) -> F::Output {
     use std::cell::OnceCell;
 
     if let Ok(handle) = tokio::runtime::Handle::try_current() {
-        return handle.block_on(fut);
+        // A current-thread runtime only makes progress (spawned tasks, timers, IO) while some
+        // thread is inside its `Runtime::block_on`. Inside one of its blocking tasks (e.g. in
+        // `sync_to_async`) that thread is the one awaiting us; on a thread that merely entered
+        // it (`Runtime::enter`) nobody may be, and `Handle::block_on` would hang: use the
+        // fallback runtime there instead.
+        let driven = handle.runtime_flavor() != tokio::runtime::RuntimeFlavor::CurrentThread
+            || tokio::task::try_id().is_some();
+        if driven {
+            return handle.block_on(fut);
+        }
     }
     thread_local! {
         static FALLBACK: OnceCell<tokio::runtime::Runtime> = const { OnceCell::new() };
