@@ -1,4 +1,18 @@
 //! From the checked model to tokens. Cannot fail: everything was checked in `parse`.
+//!
+//! Output, for `#[async_local] struct Owner { field: T }`:
+//!
+//! ```text
+//! struct Owner { field: T }                  // as written, minus `#[local]`
+//! const _: () = {
+//!     struct __CtxlocalValues { field: Slot<T, Mode> }   // the values in one context
+//!     impl Values for __CtxlocalValues { .. }           // `no_inherit` hooks, if any
+//!     static __CTXLOCAL_KEY: StructKey<__CtxlocalValues, Mode>;
+//!     const __CTXLOCAL_PROOF_0: FieldProof<T, Mode>;    // "T may be stored": one error site
+//!     fn __ctxlocal_default_0() -> T { .. }             // per `default`
+//!     impl Owner { /* accessors */ }
+//! };
+//! ```
 
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
@@ -14,14 +28,15 @@ const KEY: &str = "__CTXLOCAL_KEY";
 pub(crate) fn expand(input: &Struct) -> TokenStream {
     let original = original_struct(input);
     let krate = &input.options.krate;
+    let private = quote!(#krate::__private);
+    let ident = &input.ident;
+    let values = format_ident!("{}", VALUES);
+    let key = format_ident!("{}", KEY);
     let mode = mode_type(input);
     let (key_new, proof_new) = match input.options.mode {
         Mode::Default => (quote!(new), "new"),
         Mode::ThreadCritical => (quote!(new_local), "local"),
     };
-    let ident = &input.ident;
-    let values = format_ident!("{}", VALUES);
-    let key = format_ident!("{}", KEY);
 
     let value_fields = input.fields.iter().map(|field| {
         let name = &field.ident;
@@ -29,7 +44,7 @@ pub(crate) fn expand(input: &Struct) -> TokenStream {
         let cfgs = &field.cfgs;
         quote_spanned! {ty.span()=>
             #(#cfgs)*
-            #name: #krate::__private::Slot<#ty, #mode>
+            #name: #private::Slot<#ty, #mode>
         }
     });
     let proofs = input.fields.iter().enumerate().map(|(index, field)| {
@@ -48,55 +63,35 @@ pub(crate) fn expand(input: &Struct) -> TokenStream {
         .fields
         .iter()
         .enumerate()
-        .filter_map(|(index, field)| {
-            let default = field.default.as_ref()?;
-            let function = default_ident(index);
-            let ty = &field.ty;
-            let cfgs = &field.cfgs;
-            // One function per default, so that a type without `Default` (spanned at the
-            // `default` option) or an expression of the wrong type (spanned at the expression) is
-            // reported once; the accessors only call it.
-            Some(match default {
-                FieldDefault::Trait(span) => quote_spanned! {*span=>
-                    #(#cfgs)*
-                    fn #function() -> #ty {
-                        <#ty as #krate::__private::core::default::Default>::default()
-                    }
-                },
-                FieldDefault::Expr(expr) => quote_spanned! {expr.span()=>
-                    #(#cfgs)*
-                    fn #function() -> #ty {
-                        #expr
-                    }
-                },
-            })
-        });
+        .filter_map(|(index, field)| default_fn(input, index, field));
+    let values_impl = values_impl(input);
     let accessors = input
         .fields
         .iter()
         .enumerate()
         .map(|(index, field)| field_accessors(input, index, field));
     let struct_methods = struct_methods(input);
+    let debug_view = input.options.debug.then(|| debug_view(input));
 
     quote! {
         #original
 
         const _: () = {
             #[derive(
-                #krate::__private::core::clone::Clone,
-                #krate::__private::core::default::Default
+                #private::core::clone::Clone,
+                #private::core::default::Default
             )]
             #[allow(non_camel_case_types)]
             struct #values {
                 #(#value_fields,)*
             }
 
-            impl #krate::__private::Values for #values {}
+            #values_impl
 
-            use #krate::__private::FieldProof as __CtxlocalFieldProof;
+            use #private::FieldProof as __CtxlocalFieldProof;
 
-            static #key: #krate::__private::StructKey<#values, #mode> =
-                #krate::__private::StructKey::#key_new();
+            static #key: #private::StructKey<#values, #mode> =
+                #private::StructKey::#key_new();
 
             #(#proofs)*
             #(#defaults)*
@@ -108,6 +103,7 @@ pub(crate) fn expand(input: &Struct) -> TokenStream {
             impl #ident {
                 #(#accessors)*
                 #struct_methods
+                #debug_view
             }
         };
     }
@@ -137,6 +133,14 @@ pub(crate) fn original_struct(input: &Struct) -> TokenStream {
     }
 }
 
+fn mode_type(input: &Struct) -> TokenStream {
+    let krate = &input.options.krate;
+    match input.options.mode {
+        Mode::Default => quote!(#krate::__private::AnyThread),
+        Mode::ThreadCritical => quote!(#krate::__private::ThisThread),
+    }
+}
+
 fn proof_ident(index: usize) -> syn::Ident {
     format_ident!("__CTXLOCAL_PROOF_{}", index)
 }
@@ -145,11 +149,109 @@ fn default_ident(index: usize) -> syn::Ident {
     format_ident!("__ctxlocal_default_{}", index)
 }
 
-fn mode_type(input: &Struct) -> TokenStream {
+/// One function per default, so that a type without `Default` (spanned at the `default`
+/// option) or an expression of the wrong type (spanned at the expression) is reported once;
+/// the accessors only call it.
+fn default_fn(input: &Struct, index: usize, field: &Field) -> Option<TokenStream> {
     let krate = &input.options.krate;
-    match input.options.mode {
-        Mode::Default => quote!(#krate::__private::AnyThread),
-        Mode::ThreadCritical => quote!(#krate::__private::ThisThread),
+    let default = field.default.as_ref()?;
+    let function = default_ident(index);
+    let ty = &field.ty;
+    let cfgs = &field.cfgs;
+    Some(match default {
+        FieldDefault::Trait(span) => quote_spanned! {*span=>
+            #(#cfgs)*
+            fn #function() -> #ty {
+                <#ty as #krate::__private::core::default::Default>::default()
+            }
+        },
+        FieldDefault::Expr(expr) => quote_spanned! {expr.span()=>
+            #(#cfgs)*
+            fn #function() -> #ty {
+                #expr
+            }
+        },
+    })
+}
+
+/// `impl Values`, with the hook that drops `no_inherit` values from a child's snapshot.
+fn values_impl(input: &Struct) -> TokenStream {
+    let private = {
+        let krate = &input.options.krate;
+        quote!(#krate::__private)
+    };
+    let values = format_ident!("{}", VALUES);
+    let not_inherited: Vec<_> = input.fields.iter().filter(|f| f.no_inherit).collect();
+    if not_inherited.is_empty() {
+        return quote! { impl #private::Values for #values {} };
+    }
+    let checks = not_inherited.iter().map(|field| {
+        let name = &field.ident;
+        let cfgs = &field.cfgs;
+        quote! { #(#cfgs)* { any_set |= self.#name.is_set(); } }
+    });
+    let resets = not_inherited.iter().map(|field| {
+        let name = &field.ident;
+        let cfgs = &field.cfgs;
+        quote! { #(#cfgs)* { copy.#name = #private::core::default::Default::default(); } }
+    });
+    quote! {
+        impl #private::Values for #values {
+            const NOT_INHERITED: bool = true;
+
+            fn inherited(&self) -> #private::core::option::Option<Self> {
+                let mut any_set = false;
+                #(#checks)*
+                if !any_set {
+                    return #private::core::option::Option::None;
+                }
+                let mut copy = #private::core::clone::Clone::clone(self);
+                #(#resets)*
+                #private::core::option::Option::Some(copy)
+            }
+        }
+    }
+}
+
+/// Doc text linking to the crate's rules.
+struct Docs {
+    /// `[`Owner`]`
+    owner: String,
+    /// Path of the crate, for links: `::ctxlocal` or the `crate = ..` path.
+    krate: String,
+    mode: Mode,
+}
+
+impl Docs {
+    fn new(input: &Struct) -> Self {
+        let krate = &input.options.krate;
+        Docs {
+            owner: format!("[`{}`]", input.ident),
+            krate: quote!(#krate).to_string().replace(' ', ""),
+            mode: input.options.mode,
+        }
+    }
+
+    /// A link to the rules table (default mode) or the "Which mode?" table.
+    fn rules(&self, default_mode: &str, thread_critical: &str) -> String {
+        match self.mode {
+            Mode::Default => format!("\n\nFollows [rule {default_mode}]({}#rules).", self.krate),
+            Mode::ThreadCritical => format!(
+                "\n\nThread-critical: follows [rule {thread_critical}]({}#which-mode).",
+                self.krate
+            ),
+        }
+    }
+
+    fn refusal(&self, setter: &syn::Ident) -> String {
+        format!(
+            "\n\n# Panics\n\nInside a task started with plain `tokio::spawn` or \
+             `tokio::task::spawn_blocking`, which carries no context (the value would leak to \
+             other tasks on the thread): use `{krate}::spawn` or `.in_current_context()` there, \
+             or [`Self::{setter}`] to get an error instead.",
+            krate = self.krate,
+            setter = setter
+        )
     }
 }
 
@@ -168,6 +270,7 @@ fn field_accessors(input: &Struct, index: usize, field: &Field) -> TokenStream {
     let ty = &field.ty;
     let name = &field.name;
     let span = field.ident.span();
+    let docs = Docs::new(input);
 
     let with_name = format_ident!("with_{}", name, span = span);
     let is_set_name = format_ident!("is_{}_set", name, span = span);
@@ -192,24 +295,40 @@ fn field_accessors(input: &Struct, index: usize, field: &Field) -> TokenStream {
     let option = quote!(#private::core::option::Option);
 
     let doc_field = format!("`{name}`");
-    let doc_owner = format!("[`{owner}`]");
+    let doc_owner = &docs.owner;
+    let inherit_note = if field.no_inherit {
+        format!(
+            "\n\n`no_inherit`: tasks and threads spawned from a context do not inherit this \
+             field (it starts unset there); `{krate}::sync_to_async` / `async_to_sync` carry \
+             it.",
+            krate = docs.krate
+        )
+    } else {
+        String::new()
+    };
+    let refusal = docs.refusal(&try_set_name);
 
     let (getter, with, update) = match &field.default {
         None => {
             let getter_doc = format!(
-                "Returns a clone of the {doc_field} field of {doc_owner} in the current context, \
-                 or `None` if it is not set there."
+                "Returns a clone of the {doc_field} field of {doc_owner} in the current \
+                 context, or `None` if it is not set there.{}{inherit_note}",
+                docs.rules("D10", "T3")
             );
             let with_doc = format!(
-                "Calls `f` with a borrow of the {doc_field} field of {doc_owner} in the current \
-                 context (`None` if it is not set), without cloning it."
+                "Calls `f` with a borrow of the {doc_field} field of {doc_owner} in the \
+                 current context (`None` if it is not set), without cloning it. Any accessor \
+                 may be called inside `f`; a write to this field there leaves the borrow \
+                 unchanged.{}",
+                docs.rules("D2", "T3")
             );
             let update_doc = format!(
                 "Mutates the {doc_field} field of {doc_owner} in the current context: `f` gets \
                  the value (`None` if unset) and whatever it leaves is stored, also if it \
                  panics. Copy-on-write: if another context shares the value, `f` mutates a \
                  private clone. While `f` runs the field reads as unset, and writes to it from \
-                 inside `f` are overwritten."
+                 inside `f` are overwritten.{}{refusal}",
+                docs.rules("D12", "T3")
             );
             (
                 quote_spanned! {span=>
@@ -242,25 +361,27 @@ fn field_accessors(input: &Struct, index: usize, field: &Field) -> TokenStream {
         Some(default) => {
             let default_text = match default {
                 FieldDefault::Trait(_) => "`Default::default()`".to_owned(),
-                FieldDefault::Expr(expr) => {
-                    format!("`{}`", quote!(#expr).to_string().replace("  ", " "))
-                }
+                FieldDefault::Expr(expr) => format!("`{}`", quote!(#expr)),
             };
             let default_fn = default_ident(index);
             let getter_doc = format!(
-                "Returns a clone of the {doc_field} field of {doc_owner} in the current context, \
-                 or its default, {default_text}, if it is not set there."
+                "Returns a clone of the {doc_field} field of {doc_owner} in the current \
+                 context, or its default, {default_text}, if it is not set there.{}{inherit_note}",
+                docs.rules("D10", "T3")
             );
             let with_doc = format!(
-                "Calls `f` with a borrow of the {doc_field} field of {doc_owner} in the current \
-                 context, or of its default, {default_text}, if it is not set, without cloning."
+                "Calls `f` with a borrow of the {doc_field} field of {doc_owner} in the \
+                 current context, or of its default, {default_text}, if it is not set, without \
+                 cloning. Any accessor may be called inside `f`.{}",
+                docs.rules("D2", "T3")
             );
             let update_doc = format!(
                 "Mutates the {doc_field} field of {doc_owner} in the current context: `f` gets \
                  the value (its default, {default_text}, if unset) and whatever it leaves is \
-                 stored, also if it panics. Copy-on-write: if another context shares the value, \
-                 `f` mutates a private clone. While `f` runs the field reads as unset, and \
-                 writes to it from inside `f` are overwritten."
+                 stored, also if it panics. Copy-on-write: if another context shares the \
+                 value, `f` mutates a private clone. While `f` runs the field reads as unset, \
+                 and writes to it from inside `f` are overwritten.{}{refusal}",
+                docs.rules("D12", "T3")
             );
             (
                 quote_spanned! {span=>
@@ -294,41 +415,42 @@ fn field_accessors(input: &Struct, index: usize, field: &Field) -> TokenStream {
 
     let is_set_doc = format!(
         "Returns true if the {doc_field} field of {doc_owner} is set in the current context \
-         (a default does not count)."
+         (a default does not count).{}",
+        docs.rules("D10", "T3")
     );
     let set_doc = format!(
-        "Sets the {doc_field} field of {doc_owner} in the current context.\n\n\
-         # Panics\n\n\
-         Inside a task started with plain `tokio::spawn` or `tokio::task::spawn_blocking`, \
-         which carries no context (the value would leak to other tasks on the thread); \
-         use `ctxlocal::spawn` or `.in_current_context()` there, or [`Self::{try_set_name}`] \
-         to get an error instead."
+        "Sets the {doc_field} field of {doc_owner} in the current context: visible to this \
+         task (or thread) from now on, and to tasks it spawns later, never to others.{}{refusal}",
+        docs.rules("D4", "T3")
     );
     let try_set_doc = format!(
         "Sets the {doc_field} field of {doc_owner} in the current context, or returns why \
-         writing is refused here (see [`{krate_text}::AccessError`]).",
-        krate_text = quote!(#krate).to_string().replace(' ', "")
+         writing is refused here (see [`{krate}::AccessError`]).{}",
+        docs.rules("D8", "T3"),
+        krate = docs.krate,
     );
     let replace_doc = format!(
         "Sets the {doc_field} field of {doc_owner} in the current context and returns the \
-         previous value (`None` if it was not set). The previous value is moved out, or \
-         cloned if another context still shares it.\n\n# Panics\n\nWhere \
-         [`Self::{set_name}`] panics."
+         previous value (`None` if it was not set). The previous value is moved out, or cloned \
+         if another context still shares it.{}{refusal}",
+        docs.rules("D4", "T3")
     );
     let take_doc = format!(
         "Unsets the {doc_field} field of {doc_owner} in the current context and returns its \
-         value (`None` if it was not set). The value is moved out, or cloned if another \
-         context still shares it; other contexts keep theirs.\n\n# Panics\n\nWhere \
-         [`Self::{set_name}`] panics, if the field is set."
+         value (`None` if it was not set). The value is moved out, or cloned if another context \
+         still shares it; other contexts keep theirs.{}{refusal}",
+        docs.rules("D4", "T3")
     );
     let scope_doc = format!(
         "Runs `future` in a child of the current context where the {doc_field} field of \
          {doc_owner} is `value`. The override, and anything else the future writes, ends with \
-         it: the caller's context is never changed."
+         it: the caller's context is never changed.{}",
+        docs.rules("D13", "T3")
     );
     let sync_scope_doc = format!(
         "Runs `f` in a child of the current context where the {doc_field} field of \
-         {doc_owner} is `value`, then restores the previous context, also if `f` panics."
+         {doc_owner} is `value`, then restores the previous context, also if `f` panics.{}",
+        docs.rules("D13", "T3")
     );
 
     quote! {
@@ -405,6 +527,7 @@ fn struct_methods(input: &Struct) -> TokenStream {
     let values = format_ident!("{}", VALUES);
     let key = format_ident!("{}", KEY);
     let span = Span::call_site();
+    let docs = Docs::new(input);
 
     let names: Vec<_> = input.fields.iter().map(|f| &f.ident).collect();
     let cfgs: Vec<_> = input.fields.iter().map(|f| &f.cfgs).collect();
@@ -419,24 +542,28 @@ fn struct_methods(input: &Struct) -> TokenStream {
         #values { #(#slots,)* }
     };
 
-    let doc_owner = format!("[`{owner}`]");
+    let doc_owner = &docs.owner;
     let scope_doc = format!(
         "Runs `future` in a child of the current context where every field of {doc_owner} has \
-         the value in `self`. Nothing it writes reaches the caller's context."
+         the value in `self`. Nothing it writes reaches the caller's context.{}",
+        docs.rules("D13", "T3")
     );
     let sync_scope_doc = format!(
         "Runs `f` in a child of the current context where every field of {doc_owner} has the \
-         value in `self`, then restores the previous context, also if `f` panics."
+         value in `self`, then restores the previous context, also if `f` panics.{}",
+        docs.rules("D13", "T3")
     );
     let set_doc = format!(
-        "Sets every field of {doc_owner} in the current context to the value in `self`.\n\n\
+        "Sets every field of {doc_owner} in the current context to the value in `self`.{}\n\n\
          # Panics\n\nWhere the per-field setters panic: inside untracked tokio work (see \
-         [`{}::AccessError`]).",
-        quote!(#krate).to_string().replace(' ', "")
+         [`{krate}::AccessError`]).",
+        docs.rules("D4", "T3"),
+        krate = docs.krate,
     );
     let clear_doc = format!(
         "Unsets every field of {doc_owner} in the current context; other contexts keep their \
-         values.\n\n# Panics\n\nWhere the per-field setters panic, if any field is set."
+         values.{}\n\n# Panics\n\nWhere the per-field setters panic, if any field is set.",
+        docs.rules("D4", "T3")
     );
     let what_set = format!("{owner}::set");
     let what_clear = format!("{owner}::clear");
@@ -468,6 +595,91 @@ fn struct_methods(input: &Struct) -> TokenStream {
         #[track_caller]
         #vis fn clear() {
             #private::clear_struct(&#key, #what_clear)
+        }
+    }
+}
+
+/// `debug_current()`: a `Debug` view of the values in the current context. Generated only with
+/// the `debug` option, so structs without it get no `Debug` requirement on their fields.
+fn debug_view(input: &Struct) -> TokenStream {
+    let krate = &input.options.krate;
+    let private = quote!(#krate::__private);
+    let vis = &input.vis;
+    let owner = &input.ident;
+    let owner_text = owner.to_string();
+    let values = format_ident!("{}", VALUES);
+    let key = format_ident!("{}", KEY);
+    let mode = mode_type(input);
+    let docs = Docs::new(input);
+
+    // One spanned check per field: a field type without `Debug` is reported at the field.
+    let checks = input.fields.iter().map(|field| {
+        let ty = &field.ty;
+        let cfgs = &field.cfgs;
+        quote_spanned! {ty.span()=>
+            #(#cfgs)*
+            #private::assert_debug::<#ty>();
+        }
+    });
+    let bounds: Vec<_> = input
+        .fields
+        .iter()
+        .map(|field| {
+            let ty = &field.ty;
+            quote_spanned!(ty.span()=> for<'__ctxlocal> #ty: #private::core::fmt::Debug)
+        })
+        .collect();
+    let entries = input.fields.iter().enumerate().map(|(index, field)| {
+        let name = &field.ident;
+        let label = &field.name;
+        let cfgs = &field.cfgs;
+        let default = match field.default {
+            Some(_) => {
+                let function = default_ident(index);
+                quote!(#private::core::option::Option::Some(#function as fn() -> _))
+            }
+            None => quote!(#private::core::option::Option::None),
+        };
+        quote! {
+            #(#cfgs)*
+            {
+                debug.field(#label, &#private::DebugField::new(&values.#name, #default));
+            }
+        }
+    });
+    let doc = format!(
+        "Returns a snapshot of the fields of {} in the current context that prints with `{{:?}}` \
+         (or `{{:#?}}`): set fields show their value, unset ones their default or `<unset>`. \
+         Generated by `#[async_local(debug)]`.{}",
+        docs.owner,
+        docs.rules("D2", "T3")
+    );
+    quote! {
+        #[doc = #doc]
+        #vis fn debug_current() -> impl #private::core::fmt::Debug
+        where
+            #(#bounds,)*
+        {
+            const _: fn() = || {
+                #(#checks)*
+            };
+            struct __CtxlocalDebugView(#private::core::option::Option<#values>);
+            impl #private::core::fmt::Debug for __CtxlocalDebugView
+            where
+                #(#bounds,)*
+            {
+                fn fmt(
+                    &self,
+                    f: &mut #private::core::fmt::Formatter<'_>,
+                ) -> #private::core::fmt::Result {
+                    let empty = #values::default();
+                    let values = self.0.as_ref().unwrap_or(&empty);
+                    let mut debug = f.debug_struct(#owner_text);
+                    #(#entries)*
+                    debug.finish()
+                }
+            }
+            __CtxlocalDebugView(#private::snapshot::<#mode, #values>(&#key))
         }
     }
 }

@@ -7,6 +7,8 @@
 mod expand;
 mod model;
 mod parse;
+#[cfg(test)]
+mod snapshots;
 
 use proc_macro::TokenStream;
 
@@ -18,11 +20,7 @@ pub fn async_local(args: TokenStream, item: TokenStream) -> TokenStream {
     let input = match syn::parse2::<syn::DeriveInput>(item.clone()) {
         Ok(input) => input,
         Err(_) => {
-            let error = syn::Error::new(
-                proc_macro2::Span::call_site(),
-                "`#[async_local]` goes on a struct with named fields, one per context value",
-            );
-            let error = error.to_compile_error();
+            let error = parse::not_a_struct(&item).to_compile_error();
             return quote::quote!(#item #error).into();
         }
     };

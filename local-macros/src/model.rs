@@ -17,6 +17,8 @@ pub(crate) struct Options {
     pub mode: Mode,
     /// Path to the `ctxlocal` crate (`crate = path`), `::ctxlocal` by default.
     pub krate: Path,
+    /// `debug`: generate `debug_current()`, a `Debug` view of the current values.
+    pub debug: bool,
 }
 
 /// How an unset field reads.
@@ -39,6 +41,8 @@ pub(crate) struct Field {
     pub name: String,
     pub ty: Type,
     pub default: Option<FieldDefault>,
+    /// `#[local(no_inherit)]`: not carried into spawned tasks and threads.
+    pub no_inherit: bool,
 }
 
 pub(crate) struct Struct {

@@ -33,6 +33,9 @@ impl Errors {
 /// Names every struct gets, besides the per-field accessors.
 pub(crate) const STRUCT_METHODS: [&str; 4] = ["scope", "sync_scope", "set", "clear"];
 
+/// The method the `debug` option adds.
+pub(crate) const DEBUG_METHOD: &str = "debug_current";
+
 /// The accessors generated for a field called `name`, with what each one is.
 pub(crate) fn accessor_names(name: &str) -> [(String, &'static str); 10] {
     [
@@ -61,7 +64,7 @@ pub(crate) fn parse(args: TokenStream, input: &DeriveInput) -> Result<Struct, sy
             Fields::Named(named) => {
                 struct_token = Some(data.struct_token);
                 for field in &named.named {
-                    if let Some(field) = parse_field(field, &mut errors) {
+                    if let Some(field) = parse_field(field, options.mode, &mut errors) {
                         fields.push(field);
                     }
                 }
@@ -87,7 +90,7 @@ pub(crate) fn parse(args: TokenStream, input: &DeriveInput) -> Result<Struct, sy
             "`#[async_local]` cannot be used on a union; use a struct with named fields",
         ),
     }
-    check_collisions(&input.ident, &fields, &mut errors);
+    check_collisions(&input.ident, &fields, options.debug, &mut errors);
     errors.finish()?;
     // Every input without named fields got an error above.
     let Some(struct_token) = struct_token else {
@@ -108,9 +111,11 @@ fn parse_options(args: TokenStream, errors: &mut Errors) -> Options {
     let mut options = Options {
         mode: Mode::Default,
         krate: syn::parse_quote!(::ctxlocal),
+        debug: false,
     };
     let mut seen_mode = false;
     let mut seen_crate = false;
+    let mut seen_debug = false;
     let parser = syn::meta::parser(|meta| {
         if meta.path.is_ident("thread_critical") {
             if seen_mode {
@@ -124,17 +129,40 @@ fn parse_options(args: TokenStream, errors: &mut Errors) -> Options {
                 errors.push(meta.error("duplicate `crate` option"));
             }
             seen_crate = true;
-            match meta.value().and_then(|value| value.parse::<Path>()) {
-                Ok(path) => options.krate = path,
+            match meta.value() {
+                Ok(value) if value.peek(syn::LitStr) => {
+                    let literal: syn::LitStr = value.parse()?;
+                    errors.at(
+                        literal.span(),
+                        format_args!(
+                            "expected a path, not a string: write `crate = {}`",
+                            literal.value()
+                        ),
+                    );
+                }
+                Ok(value) => match value.parse::<Path>() {
+                    Ok(path) => options.krate = path,
+                    Err(error) => errors.push(syn::Error::new(
+                        error.span(),
+                        "expected a path to the `ctxlocal` crate, e.g. `crate = my_crate::ctxlocal`",
+                    )),
+                },
                 Err(error) => errors.push(syn::Error::new(
                     error.span(),
                     "expected `crate = path::to::ctxlocal`",
                 )),
             }
             Ok(())
+        } else if meta.path.is_ident("debug") {
+            if seen_debug {
+                errors.push(meta.error("duplicate `debug` option"));
+            }
+            seen_debug = true;
+            options.debug = true;
+            reject_value(&meta, "debug", errors)
         } else {
             errors.push(meta.error(format_args!(
-                "unknown `async_local` option `{}`; expected `thread_critical` or \
+                "unknown `async_local` option `{}`; expected `thread_critical`, `debug` or \
                  `crate = path::to::ctxlocal`",
                 path_text(&meta.path)
             )));
@@ -173,20 +201,34 @@ fn check_generics(input: &DeriveInput, errors: &mut Errors) {
     }
 }
 
-fn parse_field(field: &syn::Field, errors: &mut Errors) -> Option<Field> {
+/// What `#[local(...)]` says about one field.
+#[derive(Default)]
+struct FieldOptions {
+    default: Option<FieldDefault>,
+    no_inherit: Option<Span>,
+}
+
+fn parse_field(field: &syn::Field, mode: Mode, errors: &mut Errors) -> Option<Field> {
     let ident = field.ident.clone()?;
-    let mut default = None;
+    let mut options = FieldOptions::default();
     let mut attrs = Vec::new();
     let mut cfgs = Vec::new();
     for attr in &field.attrs {
         if attr.path().is_ident("local") {
-            parse_local_attr(attr, &mut default, errors);
+            parse_local_attr(attr, &mut options, errors);
             continue;
         }
         if attr.path().is_ident("cfg") || attr.path().is_ident("cfg_attr") {
             cfgs.push(attr.clone());
         }
         attrs.push(attr.clone());
+    }
+    if let (Some(span), Mode::ThreadCritical) = (options.no_inherit, mode) {
+        errors.at(
+            span,
+            "`no_inherit` is not supported in a `thread_critical` struct (thread-critical \
+             values never leave their thread); remove `no_inherit`",
+        );
     }
     Some(Field {
         attrs,
@@ -195,30 +237,47 @@ fn parse_field(field: &syn::Field, errors: &mut Errors) -> Option<Field> {
         name: ident.unraw().to_string(),
         ident,
         ty: field.ty.clone(),
-        default,
+        default: options.default,
+        no_inherit: options.no_inherit.is_some(),
     })
 }
 
-fn parse_local_attr(attr: &Attribute, default: &mut Option<FieldDefault>, errors: &mut Errors) {
+fn parse_local_attr(attr: &Attribute, options: &mut FieldOptions, errors: &mut Errors) {
+    const EXPECTED: &str = "expected `default`, `default = <expr>` or `no_inherit`";
     let list = match &attr.meta {
         syn::Meta::List(list) => list,
         _ => {
             errors.at(
                 attr.meta.span(),
-                "expected `#[local(...)]` with options, e.g. `#[local(default)]` or \
-                 `#[local(default = <expr>)]`",
+                "`#[local]` takes a list of options: write `#[local(default)]`, \
+                 `#[local(default = <expr>)]` or `#[local(no_inherit)]`",
             );
             return;
         }
     };
+    if list.tokens.is_empty() {
+        errors.at(
+            list.delimiter.span().join(),
+            format_args!("empty `#[local()]`: {EXPECTED}, or remove the attribute"),
+        );
+        return;
+    }
     let parser = syn::meta::parser(|meta| {
         if meta.path.is_ident("default") {
-            if default.is_some() {
+            if options.default.is_some() {
                 errors.push(meta.error("duplicate `default` option"));
             }
             if meta.input.peek(Token![=]) {
-                match meta.value().and_then(|value| value.parse::<Expr>()) {
-                    Ok(expr) => *default = Some(FieldDefault::Expr(Box::new(expr))),
+                let value = meta.value()?;
+                if value.is_empty() || value.peek(Token![,]) {
+                    errors.push(meta.error(
+                        "expected an expression after `default =`, e.g. `default = 3`; or \
+                         `default` alone for `Default::default()`",
+                    ));
+                    return Ok(());
+                }
+                match value.parse::<Expr>() {
+                    Ok(expr) => options.default = Some(FieldDefault::Expr(Box::new(expr))),
                     Err(error) => errors.push(syn::Error::new(
                         error.span(),
                         "expected an expression after `default =`",
@@ -226,12 +285,18 @@ fn parse_local_attr(attr: &Attribute, default: &mut Option<FieldDefault>, errors
                 }
                 Ok(())
             } else {
-                *default = Some(FieldDefault::Trait(meta.path.span()));
+                options.default = Some(FieldDefault::Trait(meta.path.span()));
                 reject_value(&meta, "default", errors)
             }
+        } else if meta.path.is_ident("no_inherit") {
+            if options.no_inherit.is_some() {
+                errors.push(meta.error("duplicate `no_inherit` option"));
+            }
+            options.no_inherit = Some(meta.path.span());
+            reject_value(&meta, "no_inherit", errors)
         } else {
             errors.push(meta.error(format_args!(
-                "unknown `local` option `{}`; expected `default` or `default = <expr>`",
+                "unknown `local` option `{}`; {EXPECTED}",
                 path_text(&meta.path)
             )));
             skip_value(&meta)
@@ -269,11 +334,12 @@ fn path_text(path: &Path) -> String {
 }
 
 /// Reports every generated name that two fields, or a field and the struct, would both define.
-fn check_collisions(struct_ident: &syn::Ident, fields: &[Field], errors: &mut Errors) {
+fn check_collisions(struct_ident: &syn::Ident, fields: &[Field], debug: bool, errors: &mut Errors) {
     use std::collections::HashMap;
     // name -> who generates it
     let mut owners: HashMap<String, String> = HashMap::new();
-    for method in STRUCT_METHODS {
+    let debug_method = debug.then_some(DEBUG_METHOD);
+    for method in STRUCT_METHODS.into_iter().chain(debug_method) {
         owners.insert(
             method.to_owned(),
             format!("the struct-level `{struct_ident}::{method}`"),
@@ -321,4 +387,25 @@ pub(crate) fn without_local_attrs(input: &DeriveInput) -> DeriveInput {
             .for_each(|field| field.attrs.retain(|attr| !attr.path().is_ident("local"))),
     }
     input
+}
+
+/// Where to report "not a struct" for an item that is not a struct, enum or union.
+pub(crate) fn not_a_struct(item: &proc_macro2::TokenStream) -> syn::Error {
+    let (span, what) = match syn::parse2::<syn::Item>(item.clone()) {
+        Ok(syn::Item::Fn(item)) => (item.sig.fn_token.span, "a function"),
+        Ok(syn::Item::Mod(item)) => (item.mod_token.span, "a module"),
+        Ok(syn::Item::Trait(item)) => (item.trait_token.span, "a trait"),
+        Ok(syn::Item::Impl(item)) => (item.impl_token.span, "an impl block"),
+        Ok(syn::Item::Type(item)) => (item.type_token.span, "a type alias"),
+        Ok(syn::Item::Const(item)) => (item.const_token.span, "a constant"),
+        Ok(syn::Item::Static(item)) => (item.static_token.span, "a static"),
+        _ => (Span::call_site(), "this item"),
+    };
+    syn::Error::new(
+        span,
+        format_args!(
+            "`#[async_local]` cannot be used on {what}; it goes on a struct with named fields, \
+             one per context value"
+        ),
+    )
 }

@@ -427,3 +427,11 @@ pub fn clear_struct<M: Mode, V: Values>(key: &'static StructKey<V, M>, what: &'s
         Err(error) => refused(what, error),
     }
 }
+
+/// A copy of the struct's values in the current context (pointer copies, no user code), for
+/// `#[async_local(debug)]` views.
+pub fn snapshot<M: Mode, V: Values>(key: &'static StructKey<V, M>) -> Option<V> {
+    M::read(Token::new(), |_, table| {
+        table.and_then(|table| table.get(key)).cloned()
+    })
+}

@@ -43,12 +43,27 @@ pub struct Context {
 impl Context {
     /// A snapshot of the current context: the values visible here, now.
     ///
+    /// It includes the values of `#[local(no_inherit)]` fields: it is what you carry
+    /// explicitly. The spawning helpers ([`spawn`](crate::spawn),
+    /// [`FutureExt::in_current_context`](crate::FutureExt::in_current_context),
+    /// [`thread::spawn`](crate::thread::spawn), ...) start
+    /// their children without those.
+    ///
     /// Inside a task started with plain `tokio::spawn` or `tokio::task::spawn_blocking`
     /// (untracked work, see [`AccessError`](crate::AccessError)) this is empty.
     #[inline]
     pub fn current() -> Context {
         Context {
             table: with_state(|state| state.snapshot()),
+        }
+    }
+
+    /// The snapshot a child task starts with: [`Context::current`] without the values of
+    /// `#[local(no_inherit)]` fields.
+    #[inline]
+    pub(crate) fn for_child() -> Context {
+        Context {
+            table: with_state(|state| state.snapshot_for_child()),
         }
     }
 

@@ -84,7 +84,7 @@ impl<F> WithContext<F> {
     pub(crate) fn local_child(future: F) -> Self {
         WithContext::from_child(
             Child {
-                table: Context::current().table,
+                table: Context::for_child().table,
                 tc: Some(TcBinding::seeded(|_, _| {})),
             },
             future,
@@ -143,9 +143,10 @@ impl<F> fmt::Debug for WithContext<F> {
 /// ```
 pub trait FutureExt: Future + Sized {
     /// Runs this future in a snapshot of the current context (rule D3): it sees the values
-    /// visible here now, and its own writes stay inside it.
+    /// visible here now (except `#[local(no_inherit)]` fields, which start unset), and its own
+    /// writes stay inside it.
     fn in_current_context(self) -> WithContext<Self> {
-        WithContext::new(Context::current(), self)
+        WithContext::new(Context::for_child(), self)
     }
 
     /// Runs this future in `context`.

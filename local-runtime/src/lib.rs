@@ -50,7 +50,10 @@ pub use task::{spawn, spawn_blocking, spawn_local};
 pub mod __private {
     pub use crate::access::*;
     pub use crate::key::StructKey;
-    pub use crate::slot::{AnyThread, ContextValue, FieldProof, Mode, Slot, ThisThread, Values};
+    pub use crate::slot::{
+        AnyThread, ContextValue, DebugField, FieldProof, Mode, Slot, ThisThread, Values,
+        assert_debug,
+    };
     pub use crate::tc::namespaces_on_this_thread;
     pub use core;
 }

@@ -25,7 +25,13 @@ struct Header {
     count: AtomicUsize,
     /// Frees the whole allocation; knows the concrete type the cell was created with.
     drop_cell: unsafe fn(NonNull<Header>),
+    /// For context entries: makes the variant a child task inherits (see `table.rs`).
+    for_child: Option<ForChild>,
 }
+
+/// Makes, from a context entry, the entry a child task inherits instead, or `None` to share it
+/// as it is. Only ever called with the entry it was stored in (see `Shared::new_entry`).
+pub type ForChild = unsafe fn(&Erased) -> Option<Erased>;
 
 /// `repr(C)` puts the header at offset 0, so a pointer to the cell is also a valid pointer to
 /// its header and back.
@@ -85,10 +91,20 @@ unsafe impl<T: Send + Sync> Sync for Shared<T> {}
 
 impl<T> Shared<T> {
     pub(crate) fn new(value: T) -> Self {
+        Shared::with_hook(value, None)
+    }
+
+    /// A context entry whose type-specific [`ForChild`] hook is `for_child`.
+    pub(crate) fn new_entry(value: T, for_child: Option<ForChild>) -> Erased {
+        Shared::with_hook(value, for_child).erase()
+    }
+
+    fn with_hook(value: T, for_child: Option<ForChild>) -> Self {
         let cell = Box::new(Cell {
             header: Header {
                 count: AtomicUsize::new(1),
                 drop_cell: drop_cell::<T>,
+                for_child,
             },
             value,
         });
@@ -250,7 +266,8 @@ impl Erased {
     pub(crate) unsafe fn make_mut<T: Clone>(&mut self, garbage: &mut Option<Erased>) -> &mut T {
         if self.header().count.load(Ordering::Acquire) != 1 {
             // SAFETY: the caller guarantees the type.
-            let copy = Shared::new(T::clone(unsafe { self.downcast_ref::<T>() })).erase();
+            let value = T::clone(unsafe { self.downcast_ref::<T>() });
+            let copy = Shared::with_hook(value, self.header().for_child).erase();
             *garbage = Some(core::mem::replace(self, copy));
         }
         // SAFETY: the count is 1 (checked, or a fresh copy), we hold `&mut self`, and the
@@ -260,6 +277,12 @@ impl Erased {
 
     pub(crate) fn ptr_eq(a: &Self, b: &Self) -> bool {
         a.ptr == b.ptr
+    }
+
+    /// The entry's [`ForChild`] hook, if it has one.
+    #[inline]
+    pub(crate) fn for_child(&self) -> Option<ForChild> {
+        self.header().for_child
     }
 }
 

@@ -212,6 +212,17 @@ impl State {
         TableRef::clone(current)
     }
 
+    /// What a child task inherits: a snapshot without the values of `no_inherit` fields.
+    #[inline]
+    pub(crate) fn snapshot_for_child(&self) -> TableRef {
+        // SAFETY: as in `visible`; making the child's table runs no user code.
+        let current = unsafe { &*self.current.get() };
+        if current.is_none() || (self.installs.get() == 0 && in_untracked_task()) {
+            return None;
+        }
+        Table::for_child(current)
+    }
+
     /// Mutable access to the current context, or why writing is refused here.
     ///
     /// The caller must not run user code or touch thread state while it holds the returned

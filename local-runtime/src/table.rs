@@ -3,7 +3,7 @@
 use core::marker::PhantomData;
 
 use crate::key::StructKey;
-use crate::shared::{Erased, Shared};
+use crate::shared::{Erased, ForChild, Shared};
 use crate::slot::{AnyThread, Values};
 
 /// Entries indexed by [`StructKey`] index. Each entry is an [`Erased`] `Shared<V>` holding
@@ -12,6 +12,9 @@ use crate::slot::{AnyThread, Values};
 /// holds: default-mode tables travel between threads, thread-critical ones never do.
 pub struct Table<M = AnyThread> {
     entries: Vec<Option<Erased>>,
+    /// Some entry has a [`ForChild`] hook (its struct has `no_inherit` fields), so a child's
+    /// snapshot must look at the entries; when false it is a plain pointer copy.
+    adjust_for_child: bool,
     _mode: PhantomData<M>,
 }
 
@@ -30,6 +33,7 @@ impl<M> Default for Table<M> {
     fn default() -> Self {
         Table {
             entries: Vec::new(),
+            adjust_for_child: false,
             _mode: PhantomData,
         }
     }
@@ -39,6 +43,7 @@ impl<M> Clone for Table<M> {
     fn clone(&self) -> Self {
         Table {
             entries: self.entries.clone(),
+            adjust_for_child: self.adjust_for_child,
             _mode: PhantomData,
         }
     }
@@ -86,7 +91,10 @@ impl<M> Table<M> {
         if table.entries.len() <= index {
             table.entries.resize_with(index + 1, || None);
         }
-        let entry = table.entries[index].get_or_insert_with(|| Shared::new(V::default()).erase());
+        if V::NOT_INHERITED {
+            table.adjust_for_child = true;
+        }
+        let entry = table.entries[index].get_or_insert_with(|| new_entry(V::default()));
         // SAFETY: as in `get`: this index belongs to `key`, whose entries are `Shared<V>`.
         unsafe { entry.make_mut::<V>(&mut garbage.entry) }
     }
@@ -105,7 +113,10 @@ impl<M> Table<M> {
         if table.entries.len() <= index {
             table.entries.resize_with(index + 1, || None);
         }
-        table.entries[index].replace(Shared::new(values).erase())
+        if V::NOT_INHERITED {
+            table.adjust_for_child = true;
+        }
+        table.entries[index].replace(new_entry(values))
     }
 
     /// Removes the values of `key`'s struct; returns them (to drop later).
@@ -120,6 +131,33 @@ impl<M> Table<M> {
             return None;
         }
         shared.make_mut(&mut garbage.table).entries[index].take()
+    }
+
+    /// The table a child task inherits: this one, minus the values of `no_inherit` fields.
+    /// A pointer copy unless such values are present.
+    pub(crate) fn for_child(table: &TableRef<M>) -> TableRef<M> {
+        let shared = table.as_ref()?;
+        if !shared.adjust_for_child {
+            return Some(shared.clone());
+        }
+        let mut adjusted: Option<Table<M>> = None;
+        for (index, entry) in shared.entries.iter().enumerate() {
+            let Some(entry) = entry else { continue };
+            let Some(for_child) = entry.for_child() else {
+                continue;
+            };
+            // SAFETY: a hook is only stored in the entry it was made for (`new_entry`), so it
+            // is called with an entry of its own type. It runs no user code: it clones a
+            // table of pointers and unsets some of them.
+            if let Some(replacement) = unsafe { for_child(entry) } {
+                let table = adjusted.get_or_insert_with(|| Table::clone(shared));
+                table.entries[index] = Some(replacement);
+            }
+        }
+        match adjusted {
+            Some(table) => Some(Shared::new(table)),
+            None => Some(shared.clone()),
+        }
     }
 
     /// Number of structs with values in this table.
@@ -159,9 +197,34 @@ impl<M> Table<M> {
             if table.entries.len() <= index {
                 table.entries.resize_with(index + 1, || None);
             }
+            if now.is_some_and(|entry| entry.for_child().is_some()) {
+                table.adjust_for_child = true;
+            }
             if let Some(old) = core::mem::replace(&mut table.entries[index], now.cloned()) {
                 displaced.push(old);
             }
         }
     }
+}
+
+/// A context entry for `values`, with the hook that strips `no_inherit` fields for children if
+/// its struct has any.
+fn new_entry<V: Values>(values: V) -> Erased {
+    let hook: Option<ForChild> = if V::NOT_INHERITED {
+        Some(entry_for_child::<V>)
+    } else {
+        None
+    };
+    Shared::new_entry(values, hook)
+}
+
+/// The [`ForChild`] hook of entries of type `V`.
+///
+/// # Safety
+///
+/// `entry` must hold a `V` (guaranteed by `new_entry`, the only place that stores this hook).
+unsafe fn entry_for_child<V: Values>(entry: &Erased) -> Option<Erased> {
+    // SAFETY: guaranteed by the caller.
+    let values = unsafe { entry.downcast_ref::<V>() };
+    values.inherited().map(new_entry)
 }

@@ -11,8 +11,9 @@ use crate::state::Kind;
 /// Spawns a task on the current tokio runtime, like [`tokio::spawn`], that starts with a
 /// snapshot of the current context (rule D3).
 ///
-/// The child sees the values visible here at the time of the call; after that, writes made by
-/// either side are invisible to the other (rule D4). Nothing flows back when the child ends.
+/// The child sees the values visible here at the time of the call, except those of
+/// `#[local(no_inherit)]` fields; after that, writes made by either side are invisible to the
+/// other (rule D4). Nothing flows back when the child ends.
 ///
 /// # Panics
 ///
@@ -91,7 +92,8 @@ where
 }
 
 /// Runs a closure on tokio's blocking thread pool, like [`tokio::task::spawn_blocking`], in a
-/// snapshot of the current context (rule D9).
+/// snapshot of the current context (rule D9), without the values of `#[local(no_inherit)]`
+/// fields (a background job must not run inside the request's transaction).
 ///
 /// Writes made inside stay inside: they do not flow back (use
 /// [`sync_to_async`](crate::sync_to_async) for that) and do not stay on the pool thread.
@@ -121,6 +123,6 @@ where
     F: FnOnce() -> R + Send + 'static,
     R: Send + 'static,
 {
-    let context = Context::current();
+    let context = Context::for_child();
     tokio::task::spawn_blocking(move || context.run_as(Kind::Blocking, f))
 }

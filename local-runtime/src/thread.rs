@@ -4,7 +4,7 @@ use crate::context::Context;
 use crate::state::Kind;
 
 /// Spawns an OS thread, like [`std::thread::spawn`], that runs `f` in a snapshot of the
-/// current context (rule D9).
+/// current context (rule D9), without the values of `#[local(no_inherit)]` fields.
 ///
 /// A thread started with [`std::thread::spawn`] starts with an empty root context instead
 /// (rule D1). Writes made by `f` stay in the thread and are dropped when `f` returns.
@@ -31,6 +31,6 @@ where
     F: FnOnce() -> T + Send + 'static,
     T: Send + 'static,
 {
-    let context = Context::current();
+    let context = Context::for_child();
     std::thread::spawn(move || context.run_as(Kind::Blocking, f))
 }

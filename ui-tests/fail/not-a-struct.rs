@@ -1,0 +1,6 @@
+use ctxlocal::async_local;
+
+#[async_local]
+fn request_ctx() {}
+
+fn main() {}

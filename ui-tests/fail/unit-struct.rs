@@ -1,0 +1,6 @@
+use ctxlocal::async_local;
+
+#[async_local]
+struct RequestCtx;
+
+fn main() {}
