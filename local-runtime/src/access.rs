@@ -17,6 +17,7 @@ use crate::future::WithContext;
 use crate::key::StructKey;
 use crate::shared::Shared;
 use crate::slot::{FieldProof, Mode, Slot, Token, Values};
+use crate::state::CollectGarbage;
 use crate::table::{Garbage, Table};
 
 #[cold]
@@ -33,6 +34,7 @@ pub fn with<M: Mode, V: Values, T, R>(
     field: impl FnOnce(&V) -> &Slot<T, M>,
     f: impl FnOnce(Option<&T>) -> R,
 ) -> R {
+    let _collect = CollectGarbage;
     M::read(Token::new(), |state, table| {
         let value = table
             .and_then(|table| table.get(key))
@@ -55,6 +57,7 @@ pub fn with_or<M: Mode, V: Values, T, R>(
     default: impl FnOnce() -> T,
     f: impl FnOnce(&T) -> R,
 ) -> R {
+    let _collect = CollectGarbage;
     M::read(Token::new(), |state, table| {
         let value = table
             .and_then(|table| table.get(key))

@@ -294,7 +294,11 @@ impl State {
     }
 }
 
-/// Ends a reader's borrow; empties the graveyard when it was the last one.
+/// Ends a reader's borrow (also during an unwind). It does not empty the graveyard: it is
+/// dropped inside the closure that received the borrowed table as an argument, and freeing a
+/// table while a function argument still points into it is undefined behaviour even if the
+/// argument is not used again. [`CollectGarbage`], dropped after that closure has returned,
+/// does it.
 pub(crate) struct ReadGuard<'a> {
     state: &'a State,
 }
@@ -302,23 +306,33 @@ pub(crate) struct ReadGuard<'a> {
 impl Drop for ReadGuard<'_> {
     #[inline]
     fn drop(&mut self) {
-        let readers = self.state.readers.get() - 1;
-        self.state.readers.set(readers);
-        if readers == 0 {
-            // SAFETY: shared access to read the length.
-            if unsafe { !(*self.state.graveyard.get()).is_empty() } {
-                self.empty_graveyard();
-            }
-        }
+        self.state.readers.set(self.state.readers.get() - 1);
     }
 }
 
-impl ReadGuard<'_> {
+/// Empties the graveyard once no reader is left. Created by a read operation before it looks
+/// at any table, so that it is dropped after every reference into a table is gone, also when
+/// the user's closure panics.
+pub(crate) struct CollectGarbage;
+
+impl Drop for CollectGarbage {
+    #[inline]
+    fn drop(&mut self) {
+        with_state(|state| {
+            // SAFETY: shared access to read the length.
+            if state.readers.get() == 0 && unsafe { !(*state.graveyard.get()).is_empty() } {
+                state.empty_graveyard();
+            }
+        });
+    }
+}
+
+impl State {
     #[cold]
     fn empty_graveyard(&self) {
-        // SAFETY: no reader is left, so nothing borrows the graveyard's tables; the Vec is
-        // moved out before anything is dropped.
-        let parked = unsafe { core::mem::take(&mut **self.state.graveyard.get()) };
+        // SAFETY: no reader is left and no reference into a parked table exists (see
+        // `CollectGarbage`); the Vec is moved out before anything is dropped.
+        let parked = unsafe { core::mem::take(&mut **self.graveyard.get()) };
         // May run user `Drop` code, which may read or write: no borrow is held here.
         drop(parked);
     }
