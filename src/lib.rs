@@ -6,7 +6,11 @@
 #[doc = include_str!("../docs/async_local.md")]
 pub use ctxlocal_macros::async_local;
 
-pub use ctxlocal_runtime::{AccessError, Context, FutureExt, WithContext, thread};
+#[cfg(feature = "tower")]
+pub use ctxlocal_runtime::tower;
+#[cfg(feature = "tracing")]
+pub use ctxlocal_runtime::tracing;
+pub use ctxlocal_runtime::{AccessError, AsyncLocal, Context, FutureExt, WithContext, thread};
 #[cfg(feature = "tokio")]
 pub use ctxlocal_runtime::{async_to_sync, spawn, spawn_blocking, spawn_local, sync_to_async};
 

@@ -10,7 +10,7 @@ const _: () = {
         ::ctxlocal::__private::core::clone::Clone,
         ::ctxlocal::__private::core::default::Default
     )]
-    #[allow(non_camel_case_types)]
+    #[allow(non_camel_case_types, dead_code)]
     struct __CtxlocalValues {
         request_id: ::ctxlocal::__private::Slot<
             String,
@@ -624,6 +624,26 @@ Where the per-field setters panic, if any field is set.*/
         #[track_caller]
         pub fn clear() {
             ::ctxlocal::__private::clear_struct(&__CTXLOCAL_KEY, "RequestCtx::clear")
+        }
+    }
+    #[automatically_derived]
+    impl ::ctxlocal::AsyncLocal for RequestCtx {
+        fn insert_into(self, context: &mut ::ctxlocal::Context) {
+            let __values = {
+                let RequestCtx { request_id, user, retries } = self;
+                __CtxlocalValues {
+                    request_id: ::ctxlocal::__private::Slot::new(
+                        __CTXLOCAL_PROOF_0,
+                        request_id,
+                    ),
+                    user: ::ctxlocal::__private::Slot::new(__CTXLOCAL_PROOF_1, user),
+                    retries: ::ctxlocal::__private::Slot::new(
+                        __CTXLOCAL_PROOF_2,
+                        retries,
+                    ),
+                }
+            };
+            ::ctxlocal::__private::insert_struct(context, &__CTXLOCAL_KEY, __values)
         }
     }
 };

@@ -11,7 +11,7 @@ const _: () = {
         framework::context::__private::core::clone::Clone,
         framework::context::__private::core::default::Default
     )]
-    #[allow(non_camel_case_types)]
+    #[allow(non_camel_case_types, dead_code)]
     struct __CtxlocalValues {
         id: framework::context::__private::Slot<
             u64,
@@ -49,10 +49,34 @@ const _: () = {
         }
     }
     use framework::context::__private::FieldProof as __CtxlocalFieldProof;
+    fn __ctxlocal_trace(
+        visit: &mut dyn framework::context::__private::core::ops::FnMut(
+            &'static str,
+            &dyn framework::context::__private::core::fmt::Display,
+        ),
+    ) {
+        #[allow(unused_imports)]
+        use framework::context::__private::{TraceDebug as _, TraceDisplay as _};
+        framework::context::__private::with(
+            &__CTXLOCAL_KEY,
+            |__v: &__CtxlocalValues| &__v.id,
+            |value| {
+                if let framework::context::__private::core::option::Option::Some(
+                    value,
+                ) = value {
+                    (&framework::context::__private::Trace::<u64>(value))
+                        .visit_trace("id", visit)
+                }
+            },
+        );
+    }
+    static __CTXLOCAL_HOOKS: framework::context::__private::StructHooks = framework::context::__private::StructHooks::new(
+        framework::context::__private::core::option::Option::Some(__ctxlocal_trace),
+    );
     static __CTXLOCAL_KEY: framework::context::__private::StructKey<
         __CtxlocalValues,
         framework::context::__private::AnyThread,
-    > = framework::context::__private::StructKey::new();
+    > = framework::context::__private::StructKey::new().with_hooks(&__CTXLOCAL_HOOKS);
     const __CTXLOCAL_PROOF_0: __CtxlocalFieldProof<
         u64,
         framework::context::__private::AnyThread,
@@ -757,6 +781,31 @@ Follows [rule D2](framework::context#rules).*/
                     framework::context::__private::AnyThread,
                     __CtxlocalValues,
                 >(&__CTXLOCAL_KEY),
+            )
+        }
+    }
+    #[automatically_derived]
+    impl framework::context::AsyncLocal for Job {
+        fn insert_into(self, context: &mut framework::context::Context) {
+            let __values = {
+                let Job { id, transaction, #[cfg(feature = "tracing")] span } = self;
+                __CtxlocalValues {
+                    id: framework::context::__private::Slot::new(__CTXLOCAL_PROOF_0, id),
+                    transaction: framework::context::__private::Slot::new(
+                        __CTXLOCAL_PROOF_1,
+                        transaction,
+                    ),
+                    #[cfg(feature = "tracing")]
+                    span: framework::context::__private::Slot::new(
+                        __CTXLOCAL_PROOF_2,
+                        span,
+                    ),
+                }
+            };
+            framework::context::__private::insert_struct(
+                context,
+                &__CTXLOCAL_KEY,
+                __values,
             )
         }
     }

@@ -1,6 +1,7 @@
 #[async_local(debug, crate = framework::context)]
 #[derive(Debug, Clone)]
 pub struct Job {
+    #[local(trace)]
     pub id: u64,
     #[local(no_inherit, default)]
     pub transaction: u64,

@@ -14,7 +14,7 @@
 //! };
 //! ```
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 
@@ -72,6 +72,11 @@ pub(crate) fn expand(input: &Struct) -> TokenStream {
         .map(|(index, field)| field_accessors(input, index, field));
     let struct_methods = struct_methods(input);
     let debug_view = input.options.debug.then(|| debug_view(input));
+    let async_local_impl = async_local_impl(input);
+    let (hooks, with_hooks) = match trace_hooks(input) {
+        Some(hooks) => (hooks, quote!(.with_hooks(&__CTXLOCAL_HOOKS))),
+        None => (TokenStream::new(), TokenStream::new()),
+    };
 
     quote! {
         #original
@@ -81,7 +86,8 @@ pub(crate) fn expand(input: &Struct) -> TokenStream {
                 #private::core::clone::Clone,
                 #private::core::default::Default
             )]
-            #[allow(non_camel_case_types)]
+            // A field whose accessors are never called leaves its slot unread.
+            #[allow(non_camel_case_types, dead_code)]
             struct #values {
                 #(#value_fields,)*
             }
@@ -90,8 +96,10 @@ pub(crate) fn expand(input: &Struct) -> TokenStream {
 
             use #private::FieldProof as __CtxlocalFieldProof;
 
+            #hooks
+
             static #key: #private::StructKey<#values, #mode> =
-                #private::StructKey::#key_new();
+                #private::StructKey::#key_new()#with_hooks;
 
             #(#proofs)*
             #(#defaults)*
@@ -105,7 +113,97 @@ pub(crate) fn expand(input: &Struct) -> TokenStream {
                 #struct_methods
                 #debug_view
             }
+
+            #async_local_impl
         };
+    }
+}
+
+/// `impl AsyncLocal`, so the struct's value can be put into a `Context` (`Context::with`).
+/// Thread-critical structs do not get it: a `Context` never holds their values.
+fn async_local_impl(input: &Struct) -> TokenStream {
+    if input.options.mode == Mode::ThreadCritical {
+        return TokenStream::new();
+    }
+    let krate = &input.options.krate;
+    let private = quote!(#krate::__private);
+    let ident = &input.ident;
+    let key = format_ident!("{}", KEY);
+    let into_values = into_values(input);
+    quote! {
+        #[automatically_derived]
+        impl #krate::AsyncLocal for #ident {
+            fn insert_into(self, context: &mut #krate::Context) {
+                let __values = { #into_values };
+                #private::insert_struct(context, &#key, __values)
+            }
+        }
+    }
+}
+
+/// The hooks static and the function that shows `#[local(trace)]` fields on log events, or
+/// nothing if no field is traced.
+fn trace_hooks(input: &Struct) -> Option<TokenStream> {
+    let traced: Vec<_> = input.fields.iter().filter(|field| field.trace).collect();
+    if traced.is_empty() {
+        return None;
+    }
+    let krate = &input.options.krate;
+    let private = quote!(#krate::__private);
+    let values = format_ident!("{}", VALUES);
+    let key = format_ident!("{}", KEY);
+    let visits = traced.iter().map(|field| {
+        let ident = &field.ident;
+        let name = &field.name;
+        let ty = &field.ty;
+        let cfgs = &field.cfgs;
+        // Spanned at the field: a type with neither `Display` nor `Debug` is reported there.
+        let show = quote_spanned! {ty.span()=>
+            (&#private::Trace::<#ty>(value)).visit_trace(#name, visit)
+        };
+        quote! {
+            #(#cfgs)*
+            #private::with(&#key, |__v: &#values| &__v.#ident, |value| {
+                if let #private::core::option::Option::Some(value) = value {
+                    #show
+                }
+            });
+        }
+    });
+    Some(quote! {
+        fn __ctxlocal_trace(
+            visit: &mut dyn #private::core::ops::FnMut(
+                &'static str,
+                &dyn #private::core::fmt::Display,
+            ),
+        ) {
+            #[allow(unused_imports)]
+            use #private::{TraceDebug as _, TraceDisplay as _};
+            #(#visits)*
+        }
+
+        static __CTXLOCAL_HOOKS: #private::StructHooks =
+            #private::StructHooks::new(#private::core::option::Option::Some(__ctxlocal_trace));
+    })
+}
+
+/// `let Owner { a, b } = self; Values { a: Slot::new(..), b: Slot::new(..) }`
+fn into_values(input: &Struct) -> TokenStream {
+    let krate = &input.options.krate;
+    let private = quote!(#krate::__private);
+    let owner = &input.ident;
+    let values = format_ident!("{}", VALUES);
+    let names: Vec<_> = input.fields.iter().map(|f| &f.ident).collect();
+    let cfgs: Vec<_> = input.fields.iter().map(|f| &f.cfgs).collect();
+    let slots = input.fields.iter().enumerate().map(|(index, field)| {
+        let name = &field.ident;
+        let proof = proof_ident(index);
+        let cfgs = &field.cfgs;
+        quote! { #(#cfgs)* #name: #private::Slot::new(#proof, #name) }
+    });
+    quote! {
+        let #owner { #(#(#cfgs)* #names,)* } = self;
+        #values { #(#slots,)* }
     }
 }
 
@@ -524,23 +622,9 @@ fn struct_methods(input: &Struct) -> TokenStream {
     let private = quote!(#krate::__private);
     let vis = &input.vis;
     let owner = &input.ident;
-    let values = format_ident!("{}", VALUES);
     let key = format_ident!("{}", KEY);
-    let span = Span::call_site();
     let docs = Docs::new(input);
-
-    let names: Vec<_> = input.fields.iter().map(|f| &f.ident).collect();
-    let cfgs: Vec<_> = input.fields.iter().map(|f| &f.cfgs).collect();
-    let slots = input.fields.iter().enumerate().map(|(index, field)| {
-        let name = &field.ident;
-        let proof = proof_ident(index);
-        let cfgs = &field.cfgs;
-        quote! { #(#cfgs)* #name: #private::Slot::new(#proof, #name) }
-    });
-    let into_values = quote_spanned! {span=>
-        let #owner { #(#(#cfgs)* #names,)* } = self;
-        #values { #(#slots,)* }
-    };
+    let into_values = into_values(input);
 
     let doc_owner = &docs.owner;
     let scope_doc = format!(

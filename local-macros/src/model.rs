@@ -43,6 +43,8 @@ pub(crate) struct Field {
     pub default: Option<FieldDefault>,
     /// `#[local(no_inherit)]`: not carried into spawned tasks and threads.
     pub no_inherit: bool,
+    /// `#[local(trace)]`: shown on log events emitted in the context (feature `tracing`).
+    pub trace: bool,
 }
 
 pub(crate) struct Struct {

@@ -206,6 +206,7 @@ fn check_generics(input: &DeriveInput, errors: &mut Errors) {
 struct FieldOptions {
     default: Option<FieldDefault>,
     no_inherit: Option<Span>,
+    trace: bool,
 }
 
 fn parse_field(field: &syn::Field, mode: Mode, errors: &mut Errors) -> Option<Field> {
@@ -239,18 +240,19 @@ fn parse_field(field: &syn::Field, mode: Mode, errors: &mut Errors) -> Option<Fi
         ty: field.ty.clone(),
         default: options.default,
         no_inherit: options.no_inherit.is_some(),
+        trace: options.trace,
     })
 }
 
 fn parse_local_attr(attr: &Attribute, options: &mut FieldOptions, errors: &mut Errors) {
-    const EXPECTED: &str = "expected `default`, `default = <expr>` or `no_inherit`";
+    const EXPECTED: &str = "expected `default`, `default = <expr>`, `no_inherit` or `trace`";
     let list = match &attr.meta {
         syn::Meta::List(list) => list,
         _ => {
             errors.at(
                 attr.meta.span(),
                 "`#[local]` takes a list of options: write `#[local(default)]`, \
-                 `#[local(default = <expr>)]` or `#[local(no_inherit)]`",
+                 `#[local(default = <expr>)]`, `#[local(no_inherit)]` or `#[local(trace)]`",
             );
             return;
         }
@@ -288,6 +290,12 @@ fn parse_local_attr(attr: &Attribute, options: &mut FieldOptions, errors: &mut E
                 options.default = Some(FieldDefault::Trait(meta.path.span()));
                 reject_value(&meta, "default", errors)
             }
+        } else if meta.path.is_ident("trace") {
+            if options.trace {
+                errors.push(meta.error("duplicate `trace` option"));
+            }
+            options.trace = true;
+            reject_value(&meta, "trace", errors)
         } else if meta.path.is_ident("no_inherit") {
             if options.no_inherit.is_some() {
                 errors.push(meta.error("duplicate `no_inherit` option"));

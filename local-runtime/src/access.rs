@@ -438,3 +438,17 @@ pub fn snapshot<M: Mode, V: Values>(key: &'static StructKey<V, M>) -> Option<V> 
         table.and_then(|table| table.get(key)).cloned()
     })
 }
+
+/// Sets the struct's fields to `values` in `context` (not the current context): what
+/// [`Context::with`](crate::Context::with) does through the generated `AsyncLocal` impl.
+pub fn insert_struct<V: Values>(
+    context: &mut crate::context::Context,
+    key: &'static StructKey<V, crate::slot::AnyThread>,
+    values: V,
+) {
+    let mut garbage = Garbage::default();
+    // `context` is a value owned by the caller, not thread state: nothing observes the change.
+    let displaced = Table::insert(&mut context.table, key, values, &mut garbage);
+    drop(displaced);
+    drop(garbage);
+}

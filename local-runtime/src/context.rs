@@ -103,6 +103,32 @@ impl Context {
         self.table.as_ref().is_none_or(|t| t.len() == 0)
     }
 
+    /// Returns this context with every field of `values` set: how to build a context without
+    /// making it current, for example for a request (see `ctxlocal::tower::ScopeLayer`).
+    /// `values` is an `#[async_local]` struct (default mode) or a tuple of them.
+    ///
+    /// ```
+    /// use ctxlocal::{Context, async_local};
+    ///
+    /// #[async_local]
+    /// struct Request {
+    ///     id: u64,
+    /// }
+    ///
+    /// #[async_local]
+    /// struct Tenant {
+    ///     name: String,
+    /// }
+    ///
+    /// let ctx = Context::empty().with((Request { id: 1 }, Tenant { name: "acme".into() }));
+    /// assert_eq!(Request::id(), None); // not current here
+    /// assert_eq!(ctx.run(|| (Request::id(), Tenant::name())), (Some(1), Some("acme".into())));
+    /// ```
+    pub fn with(mut self, values: impl AsyncLocal) -> Context {
+        values.insert_into(&mut self);
+        self
+    }
+
     /// Runs `f` with this context as the current one, then restores the previous context (also
     /// if `f` panics).
     ///
@@ -207,3 +233,31 @@ impl Child {
         result
     }
 }
+
+/// A default-mode `#[async_local]` struct (or a tuple of them), whose value can be put into a
+/// [`Context`] with [`Context::with`]. Implemented by the attribute; thread-critical structs
+/// do not implement it, since a `Context` never holds their values.
+pub trait AsyncLocal: Sized {
+    /// Sets every field of `self` in `context`; use [`Context::with`].
+    #[doc(hidden)]
+    fn insert_into(self, context: &mut Context);
+}
+
+macro_rules! tuple_impls {
+    ($($name:ident)+) => {
+        impl<$($name: AsyncLocal),+> AsyncLocal for ($($name,)+) {
+            #[allow(non_snake_case)]
+            fn insert_into(self, context: &mut Context) {
+                let ($($name,)+) = self;
+                $($name.insert_into(context);)+
+            }
+        }
+    };
+}
+
+tuple_impls!(A);
+tuple_impls!(A B);
+tuple_impls!(A B C);
+tuple_impls!(A B C D);
+tuple_impls!(A B C D E);
+tuple_impls!(A B C D E F);

@@ -66,6 +66,18 @@ impl<F> WithContext<F> {
         }
     }
 
+    /// Calls `call` in `context` (made current for the call) and wraps the future it returns,
+    /// so that what `call` writes is what the future starts with (for `tower::Scope`).
+    #[cfg_attr(not(feature = "tower"), allow(dead_code))]
+    pub(crate) fn start(context: Context, call: impl FnOnce() -> F) -> Self {
+        let mut table = context.table;
+        let future = {
+            let _installed = Installed::new(&mut table, Kind::Sync, Tc::Keep);
+            call()
+        };
+        WithContext::new(Context { table }, future)
+    }
+
     /// A future in a scoped override's child context.
     pub(crate) fn from_child(child: Child, future: F) -> Self {
         match child.tc {

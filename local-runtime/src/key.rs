@@ -3,6 +3,7 @@
 use core::marker::PhantomData;
 use core::sync::atomic::{AtomicUsize, Ordering};
 
+use crate::hooks::StructHooks;
 use crate::slot::{AnyThread, ThisThread, Values};
 
 const UNASSIGNED: usize = usize::MAX;
@@ -23,6 +24,7 @@ static NEXT_INDEX: AtomicUsize = AtomicUsize::new(0);
 #[doc(hidden)]
 pub struct StructKey<V, M = AnyThread> {
     index: AtomicUsize,
+    hooks: Option<&'static StructHooks>,
     _values: PhantomData<(fn() -> V, M)>,
 }
 
@@ -33,6 +35,7 @@ impl<V: Values + Send + Sync> StructKey<V, AnyThread> {
     pub const fn new() -> Self {
         StructKey {
             index: AtomicUsize::new(UNASSIGNED),
+            hooks: None,
             _values: PhantomData,
         }
     }
@@ -43,12 +46,22 @@ impl<V: Values> StructKey<V, ThisThread> {
     pub const fn new_local() -> Self {
         StructKey {
             index: AtomicUsize::new(UNASSIGNED),
+            hooks: None,
             _values: PhantomData,
         }
     }
 }
 
 impl<V, M> StructKey<V, M> {
+    /// The same key, with hooks for integrations; they are registered on first write.
+    pub const fn with_hooks(self, hooks: &'static StructHooks) -> Self {
+        StructKey {
+            index: self.index,
+            hooks: Some(hooks),
+            _values: PhantomData,
+        }
+    }
+
     /// The index, if this key was ever used to write. A key without an index has no values in
     /// any context, so readers can stop early.
     #[inline]
@@ -70,6 +83,9 @@ impl<V, M> StructKey<V, M> {
     fn assign(&self) -> usize {
         let fresh = NEXT_INDEX.fetch_add(1, Ordering::Relaxed);
         assert!(fresh < UNASSIGNED / 2, "ctxlocal: too many struct keys");
+        if let Some(hooks) = self.hooks {
+            crate::hooks::register(hooks);
+        }
         match self
             .index
             .compare_exchange(UNASSIGNED, fresh, Ordering::Relaxed, Ordering::Relaxed)

@@ -26,6 +26,7 @@ mod bridge;
 mod context;
 mod error;
 mod future;
+mod hooks;
 mod key;
 mod shared;
 mod slot;
@@ -35,10 +36,14 @@ mod table;
 mod task;
 mod tc;
 pub mod thread;
+#[cfg(feature = "tower")]
+pub mod tower;
+#[cfg(feature = "tracing")]
+pub mod tracing;
 
 #[cfg(feature = "tokio")]
 pub use bridge::{async_to_sync, sync_to_async};
-pub use context::Context;
+pub use context::{AsyncLocal, Context};
 pub use error::AccessError;
 pub use future::{FutureExt, WithContext};
 #[cfg(feature = "tokio")]
@@ -49,10 +54,11 @@ pub use task::{spawn, spawn_blocking, spawn_local};
 #[doc(hidden)]
 pub mod __private {
     pub use crate::access::*;
+    pub use crate::hooks::{StructHooks, VisitFields, registered, visit_trace_fields};
     pub use crate::key::StructKey;
     pub use crate::slot::{
-        AnyThread, ContextValue, DebugField, FieldProof, Mode, Slot, ThisThread, Values,
-        assert_debug,
+        AnyThread, ContextValue, DebugField, FieldProof, Mode, Slot, ThisThread, Trace, TraceDebug,
+        TraceDisplay, Values, assert_debug,
     };
     pub use crate::tc::namespaces_on_this_thread;
     pub use core;
