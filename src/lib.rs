@@ -6,6 +6,8 @@
 #[doc = include_str!("../docs/async_local.md")]
 pub use ctxlocal_macros::async_local;
 
+#[cfg(feature = "baggage")]
+pub use ctxlocal_runtime::baggage;
 #[cfg(feature = "tower")]
 pub use ctxlocal_runtime::tower;
 #[cfg(feature = "tracing")]

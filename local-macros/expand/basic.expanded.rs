@@ -646,4 +646,49 @@ Where the per-field setters panic, if any field is set.*/
             ::ctxlocal::__private::insert_struct(context, &__CTXLOCAL_KEY, __values)
         }
     }
+    const _: fn() = || {
+        ::ctxlocal::__private::assert_propagatable::<String>();
+    };
+    #[allow(dead_code)]
+    fn __ctxlocal_inject(
+        put: &mut dyn ::ctxlocal::__private::core::ops::FnMut(
+            &'static str,
+            ::std::string::String,
+        ),
+    ) {
+        ::ctxlocal::__private::with(
+            &__CTXLOCAL_KEY,
+            |__v: &__CtxlocalValues| &__v.request_id,
+            |value| {
+                if let ::ctxlocal::__private::core::option::Option::Some(value) = value {
+                    put("request_id", ::ctxlocal::__private::to_text(value));
+                }
+            },
+        );
+    }
+    #[allow(dead_code)]
+    fn __ctxlocal_extract(
+        context: &mut ::ctxlocal::Context,
+        source: &dyn ::ctxlocal::__private::Lookup,
+    ) {
+        if let ::ctxlocal::__private::core::option::Option::Some(text) = source
+            .lookup("request_id")
+        {
+            if let ::ctxlocal::__private::core::result::Result::Ok(value) = <String as ::ctxlocal::__private::core::str::FromStr>::from_str(
+                text,
+            ) {
+                ::ctxlocal::__private::insert_field(
+                    context,
+                    &__CTXLOCAL_KEY,
+                    |__v: &mut __CtxlocalValues| &mut __v.request_id,
+                    __CTXLOCAL_PROOF_0,
+                    value,
+                );
+            }
+        }
+    }
+    ::ctxlocal::__private::register_propagation! {
+        ::ctxlocal::__private::Propagation { keys : & ["request_id"], inject :
+        __ctxlocal_inject, extract : __ctxlocal_extract, }
+    }
 };

@@ -1,6 +1,7 @@
 #[async_local]
 pub struct RequestCtx {
     /// The request's id.
+    #[local(propagate)]
     pub request_id: String,
     #[local(default)]
     pub user: Option<u64>,

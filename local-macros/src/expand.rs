@@ -73,6 +73,7 @@ pub(crate) fn expand(input: &Struct) -> TokenStream {
     let struct_methods = struct_methods(input);
     let debug_view = input.options.debug.then(|| debug_view(input));
     let async_local_impl = async_local_impl(input);
+    let propagation = propagation(input);
     let (hooks, with_hooks) = match trace_hooks(input) {
         Some(hooks) => (hooks, quote!(.with_hooks(&__CTXLOCAL_HOOKS))),
         None => (TokenStream::new(), TokenStream::new()),
@@ -115,7 +116,121 @@ pub(crate) fn expand(input: &Struct) -> TokenStream {
             }
 
             #async_local_impl
+            #propagation
         };
+    }
+}
+
+/// `Some(T)` if `ty` is written `Option<T>` (or `std::option::Option<T>`, ...): a propagated
+/// `Option` field travels when it is `Some`, as its `T`.
+fn option_inner(ty: &syn::Type) -> Option<&syn::Type> {
+    let syn::Type::Path(path) = ty else {
+        return None;
+    };
+    let last = path.path.segments.last()?;
+    if last.ident != "Option" {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    match args.args.first()? {
+        syn::GenericArgument::Type(inner) if args.args.len() == 1 => Some(inner),
+        _ => None,
+    }
+}
+
+/// For `#[local(propagate)]` fields: the functions that read them out of the current context
+/// (inject) and into a `Context` (extract), registered for the `baggage` module.
+fn propagation(input: &Struct) -> TokenStream {
+    let propagated: Vec<_> = input
+        .fields
+        .iter()
+        .enumerate()
+        .filter(|(_, field)| field.propagate.is_some())
+        .collect();
+    if propagated.is_empty() {
+        return TokenStream::new();
+    }
+    let krate = &input.options.krate;
+    let private = quote!(#krate::__private);
+    let values = format_ident!("{}", VALUES);
+    let key = format_ident!("{}", KEY);
+    let mut keys = Vec::new();
+    let mut checks = Vec::new();
+    let mut injects = Vec::new();
+    let mut extracts = Vec::new();
+    for (index, field) in propagated {
+        let name = field.propagate.as_deref().unwrap_or_default();
+        let ident = &field.ident;
+        let ty = &field.ty;
+        let cfgs = &field.cfgs;
+        let proof = proof_ident(index);
+        let (text_ty, present, wrap) = match option_inner(ty) {
+            Some(inner) => (
+                inner,
+                quote!(#private::core::option::Option::Some(#private::core::option::Option::Some(value))),
+                quote!(#private::core::option::Option::Some(value)),
+            ),
+            None => (
+                ty,
+                quote!(#private::core::option::Option::Some(value)),
+                quote!(value),
+            ),
+        };
+        keys.push(quote!(#(#cfgs)* #name));
+        checks.push(quote_spanned! {text_ty.span()=>
+            #(#cfgs)*
+            #private::assert_propagatable::<#text_ty>();
+        });
+        injects.push(quote! {
+            #(#cfgs)*
+            #private::with(&#key, |__v: &#values| &__v.#ident, |value| {
+                if let #present = value {
+                    put(#name, #private::to_text(value));
+                }
+            });
+        });
+        extracts.push(quote! {
+            #(#cfgs)*
+            if let #private::core::option::Option::Some(text) = source.lookup(#name) {
+                if let #private::core::result::Result::Ok(value) =
+                    <#text_ty as #private::core::str::FromStr>::from_str(text)
+                {
+                    #private::insert_field(
+                        context,
+                        &#key,
+                        |__v: &mut #values| &mut __v.#ident,
+                        #proof,
+                        #wrap,
+                    );
+                }
+            }
+        });
+    }
+    quote! {
+        const _: fn() = || {
+            #(#checks)*
+        };
+
+        // Unused without the `baggage` feature, which registers them.
+        #[allow(dead_code)]
+        fn __ctxlocal_inject(put: &mut dyn #private::core::ops::FnMut(&'static str, ::std::string::String)) {
+            #(#injects)*
+        }
+
+        #[allow(dead_code)]
+        fn __ctxlocal_extract(context: &mut #krate::Context, source: &dyn #private::Lookup) {
+            #(#extracts)*
+        }
+
+        #private::register_propagation! {
+            #private::Propagation {
+                keys: &[#(#keys),*],
+                inject: __ctxlocal_inject,
+                extract: __ctxlocal_extract,
+            }
+        }
     }
 }
 

@@ -45,6 +45,8 @@ pub(crate) struct Field {
     pub no_inherit: bool,
     /// `#[local(trace)]`: shown on log events emitted in the context (feature `tracing`).
     pub trace: bool,
+    /// `#[local(propagate)]` / `#[local(propagate = "key")]`: the baggage key it travels under.
+    pub propagate: Option<String>,
 }
 
 pub(crate) struct Struct {

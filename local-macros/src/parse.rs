@@ -91,6 +91,7 @@ pub(crate) fn parse(args: TokenStream, input: &DeriveInput) -> Result<Struct, sy
         ),
     }
     check_collisions(&input.ident, &fields, options.debug, &mut errors);
+    check_propagate_keys(&fields, &mut errors);
     errors.finish()?;
     // Every input without named fields got an error above.
     let Some(struct_token) = struct_token else {
@@ -207,6 +208,8 @@ struct FieldOptions {
     default: Option<FieldDefault>,
     no_inherit: Option<Span>,
     trace: bool,
+    /// The key, and where the option was written.
+    propagate: Option<(Option<syn::LitStr>, Span)>,
 }
 
 fn parse_field(field: &syn::Field, mode: Mode, errors: &mut Errors) -> Option<Field> {
@@ -224,6 +227,17 @@ fn parse_field(field: &syn::Field, mode: Mode, errors: &mut Errors) -> Option<Fi
         }
         attrs.push(attr.clone());
     }
+    if let (Some((_, span)), Mode::ThreadCritical) = (&options.propagate, mode) {
+        errors.at(
+            *span,
+            "`propagate` is not supported in a `thread_critical` struct: its values never \
+             leave their thread, let alone the service; remove `propagate`",
+        );
+    }
+    let propagate = options.propagate.map(|(key, _)| match key {
+        Some(key) => key.value(),
+        None => ident.unraw().to_string(),
+    });
     if let (Some(span), Mode::ThreadCritical) = (options.no_inherit, mode) {
         errors.at(
             span,
@@ -241,18 +255,21 @@ fn parse_field(field: &syn::Field, mode: Mode, errors: &mut Errors) -> Option<Fi
         default: options.default,
         no_inherit: options.no_inherit.is_some(),
         trace: options.trace,
+        propagate,
     })
 }
 
 fn parse_local_attr(attr: &Attribute, options: &mut FieldOptions, errors: &mut Errors) {
-    const EXPECTED: &str = "expected `default`, `default = <expr>`, `no_inherit` or `trace`";
+    const EXPECTED: &str = "expected `default`, `default = <expr>`, `no_inherit`, `trace`, \
+                            `propagate` or `propagate = \"key\"`";
     let list = match &attr.meta {
         syn::Meta::List(list) => list,
         _ => {
             errors.at(
                 attr.meta.span(),
-                "`#[local]` takes a list of options: write `#[local(default)]`, \
-                 `#[local(default = <expr>)]`, `#[local(no_inherit)]` or `#[local(trace)]`",
+                "`#[local]` takes a list of options, e.g. `#[local(default)]`, \
+                 `#[local(default = <expr>)]`, `#[local(no_inherit)]`, `#[local(trace)]` or \
+                 `#[local(propagate)]`",
             );
             return;
         }
@@ -290,6 +307,35 @@ fn parse_local_attr(attr: &Attribute, options: &mut FieldOptions, errors: &mut E
                 options.default = Some(FieldDefault::Trait(meta.path.span()));
                 reject_value(&meta, "default", errors)
             }
+        } else if meta.path.is_ident("propagate") {
+            if options.propagate.is_some() {
+                errors.push(meta.error("duplicate `propagate` option"));
+            }
+            let span = meta.path.span();
+            if meta.input.peek(Token![=]) {
+                let value = meta.value()?;
+                match value.parse::<syn::LitStr>() {
+                    Ok(key) if is_baggage_key(&key.value()) => {
+                        options.propagate = Some((Some(key), span));
+                    }
+                    Ok(key) => errors.at(
+                        key.span(),
+                        format_args!(
+                            "`{}` is not a valid baggage key: use letters, digits and \
+                             `!#$%&'*+-.^_`|~` (an HTTP token)",
+                            key.value()
+                        ),
+                    ),
+                    Err(_) => {
+                        errors.push(meta.error("expected a string: `propagate = \"key\"`"));
+                        value.parse::<Expr>()?;
+                    }
+                }
+            } else {
+                options.propagate = Some((None, span));
+                reject_value(&meta, "propagate", errors)?;
+            }
+            Ok(())
         } else if meta.path.is_ident("trace") {
             if options.trace {
                 errors.push(meta.error("duplicate `trace` option"));
@@ -416,4 +462,33 @@ pub(crate) fn not_a_struct(item: &proc_macro2::TokenStream) -> syn::Error {
              one per context value"
         ),
     )
+}
+
+/// A baggage key is an HTTP token (RFC 7230 `tchar`s, at least one).
+fn is_baggage_key(key: &str) -> bool {
+    !key.is_empty()
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
+/// Two propagated fields of one struct may not share a baggage key.
+fn check_propagate_keys(fields: &[Field], errors: &mut Errors) {
+    let mut seen: Vec<(&str, &str)> = Vec::new();
+    for field in fields {
+        let Some(key) = field.propagate.as_deref() else {
+            continue;
+        };
+        if let Some((_, other)) = seen.iter().find(|(k, _)| *k == key) {
+            errors.at(
+                field.ident.span(),
+                format_args!(
+                    "field `{}` is propagated under the key `{key}`, like field `{other}`; give \
+                     one of them another key with `#[local(propagate = \"...\")]`",
+                    field.name
+                ),
+            );
+        }
+        seen.push((key, &field.name));
+    }
 }

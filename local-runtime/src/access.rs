@@ -452,3 +452,25 @@ pub fn insert_struct<V: Values>(
     drop(displaced);
     drop(garbage);
 }
+
+/// Sets one field in `context` (not the current context): how the `baggage` module fills the
+/// context of an incoming request.
+pub fn insert_field<V: Values, T>(
+    context: &mut crate::context::Context,
+    key: &'static StructKey<V, crate::slot::AnyThread>,
+    field: impl FnOnce(&mut V) -> &mut Slot<T, crate::slot::AnyThread>,
+    proof: FieldProof<T, crate::slot::AnyThread>,
+    value: T,
+) {
+    let mut garbage = Garbage::default();
+    // `context` is a value owned by the caller, not thread state: nothing observes the change.
+    let values = Table::entry_mut(&mut context.table, key, &mut garbage);
+    let displaced = field(values).set(proof, value);
+    drop(displaced);
+    drop(garbage);
+}
+
+/// A propagated field's value as baggage text.
+pub fn to_text<T: core::fmt::Display + ?Sized>(value: &T) -> String {
+    value.to_string()
+}

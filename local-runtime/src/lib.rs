@@ -21,6 +21,8 @@
 #![warn(clippy::undocumented_unsafe_blocks)]
 
 mod access;
+#[cfg(feature = "baggage")]
+pub mod baggage;
 #[cfg(feature = "tokio")]
 mod bridge;
 mod context;
@@ -28,6 +30,7 @@ mod error;
 mod future;
 mod hooks;
 mod key;
+mod propagation;
 mod shared;
 mod slot;
 mod state;
@@ -56,10 +59,14 @@ pub mod __private {
     pub use crate::access::*;
     pub use crate::hooks::{StructHooks, VisitFields, registered, visit_trace_fields};
     pub use crate::key::StructKey;
+    pub use crate::propagation::{Lookup, Propagatable, Propagation, assert_propagatable};
+    pub use crate::register_propagation;
     pub use crate::slot::{
         AnyThread, ContextValue, DebugField, FieldProof, Mode, Slot, ThisThread, Trace, TraceDebug,
         TraceDisplay, Values, assert_debug,
     };
     pub use crate::tc::namespaces_on_this_thread;
     pub use core;
+    #[cfg(feature = "baggage")]
+    pub use inventory;
 }

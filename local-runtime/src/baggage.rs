@@ -1,0 +1,586 @@
+//! Typed fields across services, as W3C Baggage (feature `baggage`).
+//!
+//! Fields marked `#[local(propagate)]` (or `#[local(propagate = "key")]`) travel with outgoing
+//! requests in the [`baggage` header](https://www.w3.org/TR/baggage/), the standard that
+//! OpenTelemetry propagates in every language, and are read back into the typed context of the
+//! service that receives them. A field's value goes to text with `Display` and comes back with
+//! `FromStr`; a field of type `Option<T>` is sent when it is `Some`.
+//!
+//! ```
+//! use ctxlocal::{async_local, baggage};
+//!
+//! #[async_local]
+//! struct RequestCtx {
+//!     #[local(propagate)]
+//!     request_id: String,
+//!     #[local(propagate = "user.id", default)]
+//!     user: Option<u64>,
+//!     password: String, // never leaves this service
+//! }
+//!
+//! // Service A, before calling service B:
+//! RequestCtx::set_request_id("req 7".into());
+//! RequestCtx::set_user(Some(42));
+//! let mut headers = http::HeaderMap::new();
+//! headers.insert("baggage", "vendor=opaque;prop".parse().unwrap()); // someone else's entry
+//! baggage::inject(&mut headers);
+//! assert_eq!(headers["baggage"], "request_id=req%207,user.id=42,vendor=opaque;prop");
+//!
+//! // Service B, on receiving it:
+//! let context = baggage::extract(&headers);
+//! let seen = context.run(|| (RequestCtx::request_id(), RequestCtx::user()));
+//! assert_eq!(seen, (Some("req 7".to_owned()), Some(42)));
+//! ```
+//!
+//! With tower (features `baggage` and `tower`): [`ExtractLayer`] on the server (inside a
+//! [`ScopeLayer`](crate::tower::ScopeLayer), or alone) and [`InjectLayer`] on the client.
+//!
+//! # Following the specification
+//!
+//! - Values are percent-encoded UTF-8: every byte outside the header's allowed characters, and
+//!   `%` itself, is sent as `%XX`; received values are percent-decoded.
+//! - Optional whitespace around keys, values, `=`, `;` and `,` is accepted; several `baggage`
+//!   headers are read as one list; properties (`;prop`, `;k=v`) of other systems' entries are
+//!   kept when passing them on.
+//! - A member that breaks the grammar (bad key, bad character, bad percent-escape, not UTF-8)
+//!   is dropped alone; the others are kept. A field whose text does not parse (`user=abc` for a
+//!   `u64`) is left unset.
+//! - Limits: at least 64 members and 8192 bytes are propagated, as the specification requires.
+//!   We keep up to [`MAX_MEMBERS`] members and [`MAX_BYTES`] bytes; beyond that whole members
+//!   are dropped (other systems' first, when injecting), never the whole header, and parsing
+//!   allocates nothing beyond those limits whatever the input.
+//! - With duplicate keys, the first valid member wins.
+
+use core::fmt;
+use core::task::{Context as TaskCx, Poll};
+
+use http::{HeaderMap, HeaderValue};
+
+use crate::context::Context;
+use crate::propagation::{Lookup, registered};
+
+/// The header name.
+pub const HEADER: &str = "baggage";
+
+/// Most members kept: the grammar's upper bound (the specification requires at least 64).
+pub const MAX_MEMBERS: usize = 180;
+
+/// Most bytes kept, counting the header value as sent (the specification requires at least
+/// 8192).
+pub const MAX_BYTES: usize = 8192;
+
+/// A parsed baggage list: members in order, each with its decoded value and its properties.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Baggage {
+    members: Vec<Member>,
+    /// Encoded size of the members, separators included.
+    bytes: usize,
+}
+
+#[derive(Clone, PartialEq, Eq)]
+struct Member {
+    key: String,
+    value: String,
+    /// Normalised properties, each with its leading `;` (empty if none).
+    properties: String,
+}
+
+impl Member {
+    fn encoded_len(&self) -> usize {
+        self.key.len() + 1 + encoded_len(&self.value) + self.properties.len()
+    }
+}
+
+impl Baggage {
+    /// An empty list.
+    pub const fn new() -> Self {
+        Baggage {
+            members: Vec::new(),
+            bytes: 0,
+        }
+    }
+
+    /// Parses a header value, keeping every valid member within the limits and dropping the
+    /// others (see the [module documentation](self)). Never fails, never panics.
+    ///
+    /// ```
+    /// use ctxlocal::baggage::Baggage;
+    ///
+    /// let baggage = Baggage::parse(b" userId = alice , bad key=1, serverNode=DF%2028;p ");
+    /// assert_eq!(baggage.get("userId"), Some("alice"));
+    /// assert_eq!(baggage.get("serverNode"), Some("DF 28"));
+    /// assert_eq!(baggage.len(), 2);
+    /// ```
+    pub fn parse(header: &[u8]) -> Baggage {
+        let mut baggage = Baggage::new();
+        baggage.extend_from(header);
+        baggage
+    }
+
+    /// Parses every `baggage` header of `headers`, as one list.
+    pub fn from_headers(headers: &HeaderMap) -> Baggage {
+        let mut baggage = Baggage::new();
+        for value in headers.get_all(HEADER) {
+            baggage.extend_from(value.as_bytes());
+        }
+        baggage
+    }
+
+    fn extend_from(&mut self, header: &[u8]) {
+        for raw in header.split(|&b| b == b',') {
+            if self.members.len() >= MAX_MEMBERS {
+                return;
+            }
+            let Some(member) = parse_member(raw) else {
+                continue;
+            };
+            if self.get(&member.key).is_some() {
+                continue; // the first valid member with a key wins
+            }
+            self.push_within_limits(member);
+        }
+    }
+
+    /// Appends `member` if it fits the limits; returns whether it did.
+    fn push_within_limits(&mut self, member: Member) -> bool {
+        let separator = usize::from(!self.members.is_empty());
+        let bytes = self.bytes + separator + member.encoded_len();
+        if self.members.len() >= MAX_MEMBERS || bytes > MAX_BYTES {
+            return false;
+        }
+        self.bytes = bytes;
+        self.members.push(member);
+        true
+    }
+
+    /// The value of the first member with `key`.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.members
+            .iter()
+            .find(|member| member.key == key)
+            .map(|member| member.value.as_str())
+    }
+
+    /// `(key, value)` of each member, in order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.members
+            .iter()
+            .map(|member| (member.key.as_str(), member.value.as_str()))
+    }
+
+    /// Number of members.
+    pub fn len(&self) -> usize {
+        self.members.len()
+    }
+
+    /// True if there is no member.
+    pub fn is_empty(&self) -> bool {
+        self.members.is_empty()
+    }
+
+    /// The header value to send (`None` if empty). Always valid, and within the limits.
+    pub fn to_header_value(&self) -> Option<HeaderValue> {
+        if self.members.is_empty() {
+            return None;
+        }
+        // Only token characters, baggage octets, `%XX`, `=`, `;` and `,`: always valid.
+        HeaderValue::from_str(&self.to_string()).ok()
+    }
+}
+
+impl fmt::Display for Baggage {
+    /// The encoded list, as sent in the header.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (index, member) in self.members.iter().enumerate() {
+            if index > 0 {
+                f.write_str(",")?;
+            }
+            f.write_str(&member.key)?;
+            f.write_str("=")?;
+            encode(&member.value, f)?;
+            f.write_str(&member.properties)?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for Baggage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
+    }
+}
+
+impl Lookup for Baggage {
+    fn lookup(&self, key: &str) -> Option<&str> {
+        self.get(key)
+    }
+}
+
+/// Writes the propagated fields set in the current context into the `baggage` header of
+/// `headers`, keeping the entries of other systems already there (ours replace theirs with the
+/// same key). If the limits force members out, other systems' go first.
+pub fn inject(headers: &mut HeaderMap) {
+    let existing = Baggage::from_headers(headers);
+    let mut baggage = Baggage::new();
+    for propagation in registered() {
+        (propagation.inject)(&mut |key, value| {
+            if baggage.get(key).is_none() {
+                baggage.push_within_limits(Member {
+                    key: key.to_owned(),
+                    value,
+                    properties: String::new(),
+                });
+            }
+        });
+    }
+    for member in existing.members {
+        if baggage.get(&member.key).is_none() {
+            baggage.push_within_limits(member);
+        }
+    }
+    headers.remove(HEADER);
+    if let Some(value) = baggage.to_header_value() {
+        headers.insert(HEADER, value);
+    }
+}
+
+/// A context holding the propagated fields found in the `baggage` headers of `headers`
+/// (nothing else). See [`extract_into`] to add them to an existing context.
+pub fn extract(headers: &HeaderMap) -> Context {
+    extract_into(headers, Context::empty())
+}
+
+/// `context` with the propagated fields found in the `baggage` headers of `headers` set
+/// (fields that are absent, or whose text does not parse, keep what `context` has).
+pub fn extract_into(headers: &HeaderMap, context: Context) -> Context {
+    let baggage = Baggage::from_headers(headers);
+    extract_baggage(&baggage, context)
+}
+
+/// `context` with the propagated fields found in `baggage` set.
+pub fn extract_baggage(baggage: &Baggage, mut context: Context) -> Context {
+    if baggage.is_empty() {
+        return context;
+    }
+    for propagation in registered() {
+        (propagation.extract)(&mut context, baggage);
+    }
+    context
+}
+
+/// RFC 7230 `tchar`.
+fn is_token_char(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+}
+
+/// `baggage-octet`: printable US-ASCII except space, `"`, `,`, `;` and `\`.
+fn is_baggage_octet(b: u8) -> bool {
+    matches!(b, 0x21 | 0x23..=0x2B | 0x2D..=0x3A | 0x3C..=0x5B | 0x5D..=0x7E)
+}
+
+fn trim_ows(mut bytes: &[u8]) -> &[u8] {
+    while let [b' ' | b'\t', rest @ ..] = bytes {
+        bytes = rest;
+    }
+    while let [rest @ .., b' ' | b'\t'] = bytes {
+        bytes = rest;
+    }
+    bytes
+}
+
+fn is_token(bytes: &[u8]) -> bool {
+    !bytes.is_empty() && bytes.iter().all(|&b| is_token_char(b))
+}
+
+/// `key OWS "=" OWS value *( OWS ";" OWS property )`, or `None` if it breaks the grammar.
+fn parse_member(raw: &[u8]) -> Option<Member> {
+    let raw = trim_ows(raw);
+    if raw.is_empty() {
+        return None;
+    }
+    let mut parts = raw.split(|&b| b == b';');
+    let pair = parts.next()?;
+    let equals = pair.iter().position(|&b| b == b'=')?;
+    let key = trim_ows(&pair[..equals]);
+    let value = trim_ows(&pair[equals + 1..]);
+    if !is_token(key) || !value.iter().all(|&b| is_baggage_octet(b)) {
+        return None;
+    }
+    let value = percent_decode(value)?;
+    let mut properties = String::new();
+    for property in parts {
+        let property = trim_ows(property);
+        match property.iter().position(|&b| b == b'=') {
+            None if is_token(property) => {
+                properties.push(';');
+                properties.push_str(core::str::from_utf8(property).ok()?);
+            }
+            Some(equals) => {
+                let key = trim_ows(&property[..equals]);
+                let value = trim_ows(&property[equals + 1..]);
+                if !is_token(key) || !value.iter().all(|&b| is_baggage_octet(b)) {
+                    return None;
+                }
+                properties.push(';');
+                properties.push_str(core::str::from_utf8(key).ok()?);
+                properties.push('=');
+                properties.push_str(core::str::from_utf8(value).ok()?);
+            }
+            None => return None,
+        }
+    }
+    Some(Member {
+        key: String::from_utf8(key.to_vec()).ok()?,
+        value,
+        properties,
+    })
+}
+
+fn hex_digit(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// Percent-decodes `value` (all baggage octets); `None` on a bad escape or non-UTF-8 result.
+fn percent_decode(value: &[u8]) -> Option<String> {
+    let mut decoded = Vec::with_capacity(value.len());
+    let mut bytes = value.iter();
+    while let Some(&b) = bytes.next() {
+        if b == b'%' {
+            let high = hex_digit(*bytes.next()?)?;
+            let low = hex_digit(*bytes.next()?)?;
+            decoded.push(high << 4 | low);
+        } else {
+            decoded.push(b);
+        }
+    }
+    String::from_utf8(decoded).ok()
+}
+
+fn needs_escape(b: u8) -> bool {
+    !is_baggage_octet(b) || b == b'%'
+}
+
+fn encoded_len(value: &str) -> usize {
+    value
+        .bytes()
+        .map(|b| if needs_escape(b) { 3 } else { 1 })
+        .sum()
+}
+
+fn encode(value: &str, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    for b in value.bytes() {
+        if needs_escape(b) {
+            write!(f, "%{b:02X}")?;
+        } else {
+            f.write_str(core::str::from_utf8(&[b]).map_err(|_| fmt::Error)?)?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(feature = "tower")]
+pub use layers::{Extract, ExtractLayer, Inject, InjectLayer};
+
+#[cfg(feature = "tower")]
+mod layers {
+    use super::*;
+    use crate::future::WithContext;
+    use tower_layer::Layer;
+    use tower_service::Service;
+
+    /// Server side: runs each request in the current context (the one a
+    /// [`ScopeLayer`](crate::tower::ScopeLayer) placed outside it built, or an empty one) plus
+    /// the propagated fields of the request's `baggage` headers.
+    ///
+    /// ```
+    /// use ctxlocal::baggage::ExtractLayer;
+    /// use ctxlocal::tower::ScopeLayer;
+    /// # #[ctxlocal::async_local] struct RequestCtx { #[local(propagate)] user: String }
+    /// # let handler = tower::service_fn(|_: http::Request<()>| async { Ok::<_, std::convert::Infallible>(()) });
+    ///
+    /// let service = tower::ServiceBuilder::new()
+    ///     .layer(ScopeLayer::new(|_: &http::Request<()>| RequestCtx { user: "anonymous".into() }))
+    ///     .layer(ExtractLayer::new()) // incoming baggage overrides the defaults above
+    ///     .service(handler);
+    /// ```
+    #[derive(Clone, Copy, Debug, Default)]
+    pub struct ExtractLayer {
+        _private: (),
+    }
+
+    impl ExtractLayer {
+        /// The layer.
+        pub fn new() -> Self {
+            ExtractLayer { _private: () }
+        }
+    }
+
+    impl<S> Layer<S> for ExtractLayer {
+        type Service = Extract<S>;
+
+        fn layer(&self, inner: S) -> Extract<S> {
+            Extract { inner }
+        }
+    }
+
+    /// The [`Service`] made by [`ExtractLayer`].
+    #[derive(Clone, Debug)]
+    pub struct Extract<S> {
+        inner: S,
+    }
+
+    impl<S, B> Service<http::Request<B>> for Extract<S>
+    where
+        S: Service<http::Request<B>>,
+    {
+        type Response = S::Response;
+        type Error = S::Error;
+        type Future = WithContext<S::Future>;
+
+        fn poll_ready(&mut self, cx: &mut TaskCx<'_>) -> Poll<Result<(), S::Error>> {
+            self.inner.poll_ready(cx)
+        }
+
+        fn call(&mut self, request: http::Request<B>) -> Self::Future {
+            let context = extract_into(request.headers(), Context::current());
+            let inner = &mut self.inner;
+            WithContext::start(context, || inner.call(request))
+        }
+    }
+
+    /// Client side: adds the propagated fields of the calling context to each outgoing
+    /// request's `baggage` header (see [`inject`]).
+    #[derive(Clone, Copy, Debug, Default)]
+    pub struct InjectLayer {
+        _private: (),
+    }
+
+    impl InjectLayer {
+        /// The layer.
+        pub fn new() -> Self {
+            InjectLayer { _private: () }
+        }
+    }
+
+    impl<S> Layer<S> for InjectLayer {
+        type Service = Inject<S>;
+
+        fn layer(&self, inner: S) -> Inject<S> {
+            Inject { inner }
+        }
+    }
+
+    /// The [`Service`] made by [`InjectLayer`].
+    #[derive(Clone, Debug)]
+    pub struct Inject<S> {
+        inner: S,
+    }
+
+    impl<S, B> Service<http::Request<B>> for Inject<S>
+    where
+        S: Service<http::Request<B>>,
+    {
+        type Response = S::Response;
+        type Error = S::Error;
+        type Future = S::Future;
+
+        fn poll_ready(&mut self, cx: &mut TaskCx<'_>) -> Poll<Result<(), S::Error>> {
+            self.inner.poll_ready(cx)
+        }
+
+        fn call(&mut self, mut request: http::Request<B>) -> S::Future {
+            inject(request.headers_mut());
+            self.inner.call(request)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_specifications_examples() {
+        let b = Baggage::parse(
+            b"key1=value1;property1;property2, key2 = value2, key3=value3; propertyKey=propertyValue",
+        );
+        assert_eq!(
+            b.iter().collect::<Vec<_>>(),
+            [("key1", "value1"), ("key2", "value2"), ("key3", "value3")]
+        );
+        assert_eq!(
+            b.to_string(),
+            "key1=value1;property1;property2,key2=value2,key3=value3;propertyKey=propertyValue"
+        );
+        let b = Baggage::parse(b"userId=alice,serverNode=DF%2028,isProduction=false");
+        assert_eq!(b.get("serverNode"), Some("DF 28"));
+    }
+
+    #[test]
+    fn values_may_contain_equal_signs_and_empty_values_are_allowed() {
+        let b = Baggage::parse(b"a=x=y==,b=");
+        assert_eq!(b.get("a"), Some("x=y=="));
+        assert_eq!(b.get("b"), Some(""));
+    }
+
+    #[test]
+    fn one_bad_member_does_not_poison_the_others() {
+        for bad in [
+            &b"bad key=1"[..],
+            b"k=%zz",
+            b"k=%4",
+            b"k=\"quoted\"",
+            b"=novalue",
+            b"noequals",
+            b"k=v;bad prop",
+            b"k=%FF%FE",
+            b"k=\xff",
+        ] {
+            let mut header = b"a=1,".to_vec();
+            header.extend_from_slice(bad);
+            header.extend_from_slice(b",z=2");
+            let b = Baggage::parse(&header);
+            assert_eq!(
+                b.iter().collect::<Vec<_>>(),
+                [("a", "1"), ("z", "2")],
+                "{:?}",
+                String::from_utf8_lossy(bad)
+            );
+        }
+    }
+
+    #[test]
+    fn encoding_round_trips_any_text() {
+        let text = "a b,c;d\\e\"f%g=h\u{e9}\u{1F600}\t\n";
+        let mut b = Baggage::new();
+        b.push_within_limits(Member {
+            key: "k".into(),
+            value: text.into(),
+            properties: String::new(),
+        });
+        let header = b.to_header_value().unwrap();
+        assert_eq!(Baggage::parse(header.as_bytes()).get("k"), Some(text));
+    }
+
+    #[test]
+    fn limits_drop_whole_members_never_the_header() {
+        let many: String = (0..1_000).map(|i| format!("k{i}=v{i},")).collect();
+        let b = Baggage::parse(many.as_bytes());
+        assert_eq!(b.len(), MAX_MEMBERS);
+        assert_eq!(b.get("k0"), Some("v0"));
+        let big = format!("a=1,huge={},b=2", "x".repeat(10_000));
+        let b = Baggage::parse(big.as_bytes());
+        assert_eq!(b.iter().collect::<Vec<_>>(), [("a", "1"), ("b", "2")]);
+        let to_the_limit: String = (0..64)
+            .map(|i| format!("key{i:02}={},", "v".repeat(120)))
+            .collect();
+        let b = Baggage::parse(to_the_limit.as_bytes());
+        assert_eq!(b.len(), 64, "64 members of 127 bytes fit in 8192");
+        assert!(b.to_string().len() <= MAX_BYTES);
+    }
+}
