@@ -19,7 +19,22 @@ const _: () = {
         user: ::ctxlocal::__private::Slot<Option<u64>, ::ctxlocal::__private::AnyThread>,
         retries: ::ctxlocal::__private::Slot<u32, ::ctxlocal::__private::AnyThread>,
     }
-    impl ::ctxlocal::__private::Values for __CtxlocalValues {}
+    impl ::ctxlocal::__private::Values for __CtxlocalValues {
+        fn is_empty(&self) -> bool {
+            #[allow(unused_mut)]
+            let mut any_set = false;
+            {
+                any_set |= self.request_id.is_set();
+            }
+            {
+                any_set |= self.user.is_set();
+            }
+            {
+                any_set |= self.retries.is_set();
+            }
+            !any_set
+        }
+    }
     use ::ctxlocal::__private::FieldProof as __CtxlocalFieldProof;
     static __CTXLOCAL_KEY: ::ctxlocal::__private::StructKey<
         __CtxlocalValues,

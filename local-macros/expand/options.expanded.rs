@@ -29,6 +29,21 @@ const _: () = {
     }
     impl framework::context::__private::Values for __CtxlocalValues {
         const NOT_INHERITED: bool = true;
+        fn is_empty(&self) -> bool {
+            #[allow(unused_mut)]
+            let mut any_set = false;
+            {
+                any_set |= self.id.is_set();
+            }
+            {
+                any_set |= self.transaction.is_set();
+            }
+            #[cfg(feature = "tracing")]
+            {
+                any_set |= self.span.is_set();
+            }
+            !any_set
+        }
         fn inherited(
             &self,
         ) -> framework::context::__private::core::option::Option<Self> {

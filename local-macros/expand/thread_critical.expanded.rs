@@ -14,7 +14,16 @@ const _: () = {
             ::ctxlocal::__private::ThisThread,
         >,
     }
-    impl ::ctxlocal::__private::Values for __CtxlocalValues {}
+    impl ::ctxlocal::__private::Values for __CtxlocalValues {
+        fn is_empty(&self) -> bool {
+            #[allow(unused_mut)]
+            let mut any_set = false;
+            {
+                any_set |= self.conn.is_set();
+            }
+            !any_set
+        }
+    }
     use ::ctxlocal::__private::FieldProof as __CtxlocalFieldProof;
     static __CTXLOCAL_KEY: ::ctxlocal::__private::StructKey<
         __CtxlocalValues,

@@ -387,16 +387,34 @@ fn default_fn(input: &Struct, index: usize, field: &Field) -> Option<TokenStream
     })
 }
 
-/// `impl Values`, with the hook that drops `no_inherit` values from a child's snapshot.
+/// `impl Values`: whether any field is set, and the hook that drops `no_inherit` values from a
+/// child's snapshot.
 fn values_impl(input: &Struct) -> TokenStream {
     let private = {
         let krate = &input.options.krate;
         quote!(#krate::__private)
     };
     let values = format_ident!("{}", VALUES);
+    let set_checks = input.fields.iter().map(|field| {
+        let name = &field.ident;
+        let cfgs = &field.cfgs;
+        quote! { #(#cfgs)* { any_set |= self.#name.is_set(); } }
+    });
+    let is_empty = quote! {
+        fn is_empty(&self) -> bool {
+            #[allow(unused_mut)]
+            let mut any_set = false;
+            #(#set_checks)*
+            !any_set
+        }
+    };
     let not_inherited: Vec<_> = input.fields.iter().filter(|f| f.no_inherit).collect();
     if not_inherited.is_empty() {
-        return quote! { impl #private::Values for #values {} };
+        return quote! {
+            impl #private::Values for #values {
+                #is_empty
+            }
+        };
     }
     let checks = not_inherited.iter().map(|field| {
         let name = &field.ident;
@@ -411,6 +429,8 @@ fn values_impl(input: &Struct) -> TokenStream {
     quote! {
         impl #private::Values for #values {
             const NOT_INHERITED: bool = true;
+
+            #is_empty
 
             fn inherited(&self) -> #private::core::option::Option<Self> {
                 let mut any_set = false;

@@ -225,38 +225,26 @@ fn take_shared<M: Mode, V: Values, T>(
     taken.unwrap_or_else(|error| refused(what, error))
 }
 
-/// A value being updated, out of the context until the guard holding it is dropped.
-trait Held<T> {
-    fn into_shared(self) -> Option<Shared<T>>;
-}
-
-impl<T> Held<T> for Option<T> {
-    fn into_shared(self) -> Option<Shared<T>> {
-        self.map(Shared::new)
-    }
-}
-
-impl<T> Held<T> for Shared<T> {
-    fn into_shared(self) -> Option<Shared<T>> {
-        Some(self)
-    }
-}
-
 /// Owns the value while the user's closure updates it, and puts it back into the field when
-/// dropped: after the closure returns, or during an unwind out of it, so that a panic leaves
-/// the value as the closure left it (as a `RefCell` would).
-struct PutBack<M: Mode, V: Values, T, F: FnMut(&mut V) -> &mut Slot<T, M>, H: Held<T>> {
+/// dropped: after the closure returns, or during an unwind out of it (or out of `T::clone`),
+/// so that a panic leaves the value as the closure left it (as a `RefCell` would), or as it
+/// was if the clone failed.
+struct PutBack<M: Mode, V: Values, T, F: FnMut(&mut V) -> &mut Slot<T, M>> {
     key: &'static StructKey<V, M>,
     field: F,
     proof: FieldProof<T, M>,
-    held: Option<H>,
+    /// The pointer taken out of the field, possibly still shared with other contexts.
+    shared: Option<Shared<T>>,
+    /// The value the closure works on, once owned; put back instead of `shared` if present.
+    value: Option<Option<T>>,
 }
 
-impl<M: Mode, V: Values, T, F: FnMut(&mut V) -> &mut Slot<T, M>, H: Held<T>> Drop
-    for PutBack<M, V, T, F, H>
-{
+impl<M: Mode, V: Values, T, F: FnMut(&mut V) -> &mut Slot<T, M>> Drop for PutBack<M, V, T, F> {
     fn drop(&mut self) {
-        let shared = self.held.take().and_then(H::into_shared);
+        let shared = match self.value.take() {
+            Some(value) => value.map(Shared::new),
+            None => self.shared.take(),
+        };
         let mut garbage = Garbage::<M>::default();
         let displaced = M::write(Token::new(), |table| {
             // The update that took the value out got write access on this thread, in this
@@ -288,10 +276,18 @@ pub fn update<M: Mode, V: Values, T: Clone, R>(
         key,
         field,
         proof,
-        held: None,
+        shared: None,
+        value: None,
     };
-    // (A panic in `T::clone` here leaves the field unset in this context.)
-    f(guard.held.insert(taken.map(Shared::unwrap_or_clone)))
+    // Own the value: move it out if nobody else shares it, clone it otherwise. The pointer
+    // stays in the guard while `T::clone` runs, so a panic there leaves the field as it was.
+    let owned = match taken.map(Shared::try_unwrap) {
+        None => None,
+        Some(Ok(value)) => Some(value),
+        Some(Err(shared)) => Some(T::clone(guard.shared.insert(shared))),
+    };
+    guard.shared = None;
+    f(guard.value.insert(owned))
 }
 
 /// Like [`update`] for a field with a default: `f` gets the value, or `default()` if unset.
@@ -310,13 +306,14 @@ pub fn update_or<M: Mode, V: Values, T: Clone, R>(
         key,
         field,
         proof,
-        held: None,
+        shared: None,
+        value: None,
     };
     // The pointer is out of every context now: if it is unique, nobody else can see it and
     // the closure mutates it in place, with no copy and no allocation; if it is shared, it is
     // copied first (the guard then puts back the shared original if `T::clone` panics).
     let shared = guard
-        .held
+        .shared
         .insert(taken.unwrap_or_else(|| Shared::new(default())));
     f(shared.make_mut(&mut displaced))
 }
@@ -413,8 +410,12 @@ pub fn set_struct<M: Mode, V: Values>(
 /// Unsets all of the struct's fields in the current context.
 #[track_caller]
 pub fn clear_struct<M: Mode, V: Values>(key: &'static StructKey<V, M>, what: &'static str) {
+    // Clearing a struct with no field set changes nothing, so it is no write (like `take_*` of
+    // an unset field): it neither fails in untracked tasks nor counts for bridges.
     let present = M::read(Token::new(), |_, table| {
-        table.is_some_and(|table| table.get(key).is_some())
+        table
+            .and_then(|table| table.get(key))
+            .is_some_and(|values| !values.is_empty())
     });
     if !present {
         return;

@@ -25,6 +25,10 @@
 //! headers.insert("baggage", "vendor=opaque;prop".parse().unwrap()); // someone else's entry
 //! baggage::inject(&mut headers);
 //! assert_eq!(headers["baggage"], "request_id=req%207,user.id=42,vendor=opaque;prop");
+//! # RequestCtx::set_request_id("a=b".into());
+//! # let mut h = http::HeaderMap::new();
+//! # baggage::inject(&mut h);
+//! # assert_eq!(h["baggage"], "request_id=a%3Db,user.id=42");
 //!
 //! // Service B, on receiving it:
 //! let context = baggage::extract(&headers);
@@ -37,8 +41,9 @@
 //!
 //! # Following the specification
 //!
-//! - Values are percent-encoded UTF-8: every byte outside the header's allowed characters, and
-//!   `%` itself, is sent as `%XX`; received values are percent-decoded.
+//! - Values are percent-encoded UTF-8: every byte outside the header's allowed characters, `%`
+//!   itself and `=` (which some parsers, OpenTelemetry's among them, wrongly split values at)
+//!   are sent as `%XX`; received values are percent-decoded (`=` is accepted unescaped).
 //! - Optional whitespace around keys, values, `=`, `;` and `,` is accepted; several `baggage`
 //!   headers are read as one list; properties (`;prop`, `;k=v`) of other systems' entries are
 //!   kept when passing them on.
@@ -52,7 +57,6 @@
 //! - With duplicate keys, the first valid member wins.
 
 use core::fmt;
-use core::task::{Context as TaskCx, Poll};
 
 use http::{HeaderMap, HeaderValue};
 
@@ -131,13 +135,22 @@ impl Baggage {
             if self.members.len() >= MAX_MEMBERS {
                 return;
             }
-            let Some(member) = parse_member(raw) else {
+            // First the grammar and the size, without allocating; a member is only copied
+            // once it is known to fit, so memory stays bounded by the limits, not the input.
+            let Some(scanned) = scan_member(raw) else {
                 continue;
             };
-            if self.get(&member.key).is_some() {
+            let key = scanned.key_str();
+            if self.get(key).is_some() {
                 continue; // the first valid member with a key wins
             }
-            self.push_within_limits(member);
+            let separator = usize::from(!self.members.is_empty());
+            if self.bytes + separator + scanned.encoded_len > MAX_BYTES {
+                continue; // too large for what is left: dropped whole
+            }
+            if let Some(member) = scanned.materialize() {
+                self.push_within_limits(member);
+            }
         }
     }
 
@@ -292,48 +305,102 @@ fn is_token(bytes: &[u8]) -> bool {
     !bytes.is_empty() && bytes.iter().all(|&b| is_token_char(b))
 }
 
-/// `key OWS "=" OWS value *( OWS ";" OWS property )`, or `None` if it breaks the grammar.
-fn parse_member(raw: &[u8]) -> Option<Member> {
+/// A member that follows the grammar, located in the input but not copied yet.
+struct Scanned<'a> {
+    key: &'a [u8],
+    value: &'a [u8],
+    properties: &'a [u8],
+    /// Length of the member once normalised and re-encoded (what it costs in the limits).
+    encoded_len: usize,
+}
+
+impl Scanned<'_> {
+    fn key_str(&self) -> &str {
+        // Keys are checked to be tokens, which are ASCII.
+        core::str::from_utf8(self.key).unwrap_or_default()
+    }
+
+    /// Copies the member: decodes the value (`None` if it is not UTF-8) and normalises the
+    /// properties. Allocates about `encoded_len` bytes.
+    fn materialize(&self) -> Option<Member> {
+        let value = percent_decode(self.value)?;
+        let mut properties = String::with_capacity(self.properties.len());
+        for property in self.properties.split(|&b| b == b';').skip(1) {
+            let property = trim_ows(property);
+            properties.push(';');
+            match property.iter().position(|&b| b == b'=') {
+                None => properties.push_str(core::str::from_utf8(property).ok()?),
+                Some(equals) => {
+                    properties.push_str(core::str::from_utf8(trim_ows(&property[..equals])).ok()?);
+                    properties.push('=');
+                    properties
+                        .push_str(core::str::from_utf8(trim_ows(&property[equals + 1..])).ok()?);
+                }
+            }
+        }
+        Some(Member {
+            key: self.key_str().to_owned(),
+            value,
+            properties,
+        })
+    }
+}
+
+/// Checks `key OWS "=" OWS value *( OWS ";" OWS property )` without allocating; `None` if it
+/// breaks the grammar (bad key or property, bad character, bad percent-escape).
+fn scan_member(raw: &[u8]) -> Option<Scanned<'_>> {
     let raw = trim_ows(raw);
     if raw.is_empty() {
         return None;
     }
-    let mut parts = raw.split(|&b| b == b';');
-    let pair = parts.next()?;
+    let pair_end = raw.iter().position(|&b| b == b';').unwrap_or(raw.len());
+    let (pair, properties) = raw.split_at(pair_end);
     let equals = pair.iter().position(|&b| b == b'=')?;
     let key = trim_ows(&pair[..equals]);
     let value = trim_ows(&pair[equals + 1..]);
     if !is_token(key) || !value.iter().all(|&b| is_baggage_octet(b)) {
         return None;
     }
-    let value = percent_decode(value)?;
-    let mut properties = String::new();
-    for property in parts {
+    let mut encoded_len = key.len() + 1 + decoded_encoded_len(value)?;
+    for property in properties.split(|&b| b == b';').skip(1) {
         let property = trim_ows(property);
         match property.iter().position(|&b| b == b'=') {
-            None if is_token(property) => {
-                properties.push(';');
-                properties.push_str(core::str::from_utf8(property).ok()?);
-            }
+            None if is_token(property) => encoded_len += 1 + property.len(),
             Some(equals) => {
                 let key = trim_ows(&property[..equals]);
                 let value = trim_ows(&property[equals + 1..]);
                 if !is_token(key) || !value.iter().all(|&b| is_baggage_octet(b)) {
                     return None;
                 }
-                properties.push(';');
-                properties.push_str(core::str::from_utf8(key).ok()?);
-                properties.push('=');
-                properties.push_str(core::str::from_utf8(value).ok()?);
+                encoded_len += 1 + key.len() + 1 + value.len();
             }
             None => return None,
         }
     }
-    Some(Member {
-        key: String::from_utf8(key.to_vec()).ok()?,
+    Some(Scanned {
+        key,
         value,
         properties,
+        encoded_len,
     })
+}
+
+/// The length `value` (raw, percent-encoded) will have once decoded and re-encoded, or `None`
+/// on a bad percent-escape. Allocates nothing.
+fn decoded_encoded_len(value: &[u8]) -> Option<usize> {
+    let mut len = 0;
+    let mut bytes = value.iter();
+    while let Some(&b) = bytes.next() {
+        let byte = if b == b'%' {
+            let high = hex_digit(*bytes.next()?)?;
+            let low = hex_digit(*bytes.next()?)?;
+            high << 4 | low
+        } else {
+            b
+        };
+        len += if needs_escape(byte) { 3 } else { 1 };
+    }
+    Some(len)
 }
 
 fn hex_digit(b: u8) -> Option<u8> {
@@ -361,8 +428,10 @@ fn percent_decode(value: &[u8]) -> Option<String> {
     String::from_utf8(decoded).ok()
 }
 
+/// Bytes sent as `%XX` in values: those the grammar forbids, `%` itself, and `=`, which the
+/// grammar allows but some parsers (OpenTelemetry's among them) wrongly split values at.
 fn needs_escape(b: u8) -> bool {
-    !is_baggage_octet(b) || b == b'%'
+    !is_baggage_octet(b) || b == b'%' || b == b'='
 }
 
 fn encoded_len(value: &str) -> usize {
@@ -388,6 +457,8 @@ pub use layers::{Extract, ExtractLayer, Inject, InjectLayer};
 
 #[cfg(feature = "tower")]
 mod layers {
+    use core::task::{Context as TaskCx, Poll};
+
     use super::*;
     use crate::future::WithContext;
     use tower_layer::Layer;

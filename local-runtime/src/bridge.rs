@@ -10,14 +10,16 @@ use crate::state::{Installed, Kind, Tc, with_state};
 use crate::table::{Garbage, Table, TableRef};
 use crate::tc::TcBinding;
 
-/// Merges what the bridged code changed (from `base` to `after`) into the current context.
-/// Changes are per struct: a struct the bridged code did not write keeps whatever the caller
-/// has now, so concurrent writes by the caller to other structs survive.
+/// Merges what the bridged code wrote into the current context: `after` started as `base`, an
+/// [`Table::unmarked`] copy of the caller's context, so its write marks name exactly the
+/// structs the bridged code wrote. Per struct: a struct it did not write keeps whatever the
+/// caller has now, so concurrent writes by the caller to other structs survive.
 fn write_back(base: TableRef, after: TableRef) -> Result<(), AccessError> {
     let unchanged = match (&base, &after) {
-        (None, None) => true,
+        (_, None) => true,
+        // Still the unmarked copy itself: nothing was written.
         (Some(a), Some(b)) => crate::shared::Shared::ptr_eq(a, b),
-        _ => false,
+        (None, Some(_)) => false,
     };
     if unchanged {
         return Ok(());
@@ -106,7 +108,7 @@ where
     F: FnOnce() -> R + Send + 'static,
     R: Send + 'static,
 {
-    let base = with_state(|state| state.snapshot());
+    let base = Table::unmarked(&with_state(|state| state.snapshot()));
     let mut table = base.clone();
     let joined = tokio::task::spawn_blocking(move || {
         let result = run_capturing(&mut table, f);
@@ -169,7 +171,7 @@ pub fn async_to_sync<F: Future>(fut: F) -> F::Output {
              `ctxlocal::sync_to_async`)"
         );
     }
-    let base = with_state(|state| state.snapshot());
+    let base = Table::unmarked(&with_state(|state| state.snapshot()));
     let mut table = base.clone();
     // The future gets a thread-critical namespace of its own: nothing thread-critical is
     // carried into it (rule T2), and what it writes there is dropped with `tc` below.

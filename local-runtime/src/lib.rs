@@ -6,16 +6,23 @@
 //!
 //! Layout, one concept per file:
 //!
-//! - `shared.rs`: the reference-counted cell behind every value (the only `unsafe` code,
-//!   besides the typed lookup in `table.rs`);
-//! - `key.rs`, `slot.rs`, `table.rs`: where a struct's field values live inside a context;
+//! - `shared.rs`: the reference-counted cell behind every value, typed and type-erased;
+//! - `key.rs`, `slot.rs`, `table.rs`: where a struct's field values live inside a context, and
+//!   the two storage modes;
 //! - `state.rs`: the per-thread current context and the guard that swaps it;
 //! - `tc.rs`: thread-critical storage, which never leaves its thread;
 //! - `context.rs`, `future.rs`: [`Context`] and [`WithContext`];
 //! - `access.rs`: the operations behind generated accessors;
 //! - `bridge.rs`: [`sync_to_async`] and [`async_to_sync`], which write changes back;
 //! - `task.rs`, `thread.rs`: spawning with a snapshot;
+//! - `hooks.rs`, `propagation.rs`: what structs tell the integrations (`tower.rs`,
+//!   `tracing.rs`, `baggage.rs`, behind features);
 //! - `error.rs`: [`AccessError`].
+//!
+//! `unsafe` code lives in `shared.rs` (the cells), `table.rs` (the typed view of erased
+//! entries), `state.rs` and `tc.rs` (access to thread state under the borrowing rules that
+//! `state.rs` documents) and `hooks.rs` (a static list). Every block has a `// SAFETY:`
+//! comment; `scripts/miri.sh` runs the unit tests and `tests/borrowing.rs` under Miri.
 
 #![deny(missing_docs, unsafe_op_in_unsafe_fn)]
 #![warn(clippy::undocumented_unsafe_blocks)]

@@ -8,8 +8,8 @@
 //! the values of many different `#[async_local]` structs behind one pointer type ([`Erased`])
 //! and still free them correctly.
 //!
-//! This is the only module of the crate with `unsafe` code. Every block states why it is sound,
-//! and the module's tests run under Miri (`cargo +nightly miri test -p ctxlocal-runtime`).
+//! Every `unsafe` block states why it is sound, and the module's tests run under Miri
+//! (`scripts/miri.sh`).
 
 use core::marker::PhantomData;
 use core::ops::Deref;

@@ -118,6 +118,12 @@ pub trait Values: Clone + Default + 'static {
     fn inherited(&self) -> Option<Self> {
         None
     }
+
+    /// True if no field is set. Generated; the default (false) only makes `clear()` of an
+    /// empty struct count as a write.
+    fn is_empty(&self) -> bool {
+        false
+    }
 }
 
 /// Types that may be stored in a default-mode context: values are shared between the threads

@@ -12,6 +12,8 @@ use crate::slot::{AnyThread, Values};
 /// holds: default-mode tables travel between threads, thread-critical ones never do.
 pub struct Table<M = AnyThread> {
     entries: Vec<Option<Erased>>,
+    /// Which structs were written in this table (see [`Marks`]).
+    written: Marks,
     /// Some entry has a [`ForChild`] hook (its struct has `no_inherit` fields), so a child's
     /// snapshot must look at the entries; when false it is a plain pointer copy.
     adjust_for_child: bool,
@@ -33,6 +35,7 @@ impl<M> Default for Table<M> {
     fn default() -> Self {
         Table {
             entries: Vec::new(),
+            written: Marks::default(),
             adjust_for_child: false,
             _mode: PhantomData,
         }
@@ -43,8 +46,37 @@ impl<M> Clone for Table<M> {
     fn clone(&self) -> Self {
         Table {
             entries: self.entries.clone(),
+            written: self.written,
             adjust_for_child: self.adjust_for_child,
             _mode: PhantomData,
+        }
+    }
+}
+
+/// The structs written in a table since its marks were last cleared: what a bridge copies
+/// back. A bit per struct index below 64, and one flag for all the others (for which the
+/// write-back falls back to comparing entries).
+#[derive(Clone, Copy, Default)]
+struct Marks {
+    low: u64,
+    high: bool,
+}
+
+impl Marks {
+    #[inline]
+    fn mark(&mut self, index: usize) {
+        match u32::try_from(index) {
+            Ok(bit) if bit < 64 => self.low |= 1 << bit,
+            _ => self.high = true,
+        }
+    }
+
+    /// Whether `index` was written; `None` if only the shared flag knows.
+    fn is_marked(&self, index: usize) -> Option<bool> {
+        match u32::try_from(index) {
+            Ok(bit) if bit < 64 => Some(self.low & (1 << bit) != 0),
+            _ if self.high => None,
+            _ => Some(false),
         }
     }
 }
@@ -94,6 +126,7 @@ impl<M> Table<M> {
         if V::NOT_INHERITED {
             table.adjust_for_child = true;
         }
+        table.written.mark(index);
         let entry = table.entries[index].get_or_insert_with(|| new_entry(V::default()));
         // SAFETY: as in `get`: this index belongs to `key`, whose entries are `Shared<V>`.
         unsafe { entry.make_mut::<V>(&mut garbage.entry) }
@@ -116,6 +149,7 @@ impl<M> Table<M> {
         if V::NOT_INHERITED {
             table.adjust_for_child = true;
         }
+        table.written.mark(index);
         table.entries[index].replace(new_entry(values))
     }
 
@@ -130,7 +164,18 @@ impl<M> Table<M> {
         if shared.entries.get(index)?.is_none() {
             return None;
         }
-        shared.make_mut(&mut garbage.table).entries[index].take()
+        let table = shared.make_mut(&mut garbage.table);
+        table.written.mark(index);
+        table.entries[index].take()
+    }
+
+    /// A copy of `table` with no write marks, for a bridge to work on: at the end, exactly the
+    /// structs it wrote are marked.
+    pub(crate) fn unmarked(table: &TableRef<M>) -> TableRef<M> {
+        let shared = table.as_ref()?;
+        let mut copy = Table::clone(shared);
+        copy.written = Marks::default();
+        Some(Shared::new(copy))
     }
 
     /// The table a child task inherits: this one, minus the values of `no_inherit` fields.
@@ -165,11 +210,10 @@ impl<M> Table<M> {
         self.entries.iter().filter(|e| e.is_some()).count()
     }
 
-    /// Three-way merge used by the write-back bridges: every entry that `after` changed
-    /// relative to `base` (by identity: a write always makes a new entry) is copied into
-    /// `target`. Entries `after` left alone keep whatever `target` has now, so concurrent
-    /// writes to other structs in `target` survive. Returns what was displaced.
-    #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
+    /// The write-back of the bridges: every struct written in `after` (a table that started
+    /// as an [`Table::unmarked`] copy of `base`) is copied into `target` as it is in `after`,
+    /// set or cleared. Structs `after` did not write keep whatever `target` has now, so
+    /// concurrent writes to other structs survive. Returns what was displaced.
     pub(crate) fn merge_changes(
         target: &mut TableRef<M>,
         base: Option<&Table<M>>,
@@ -177,18 +221,23 @@ impl<M> Table<M> {
         garbage: &mut Garbage<M>,
         displaced: &mut Vec<Erased>,
     ) {
+        let Some(after) = after else {
+            // Nothing was ever written: the bridge started from, and kept, an empty context.
+            return;
+        };
         let base_entries = base.map_or(&[][..], |t| &t.entries[..]);
-        let after_entries = after.map_or(&[][..], |t| &t.entries[..]);
-        let len = base_entries.len().max(after_entries.len());
-        for index in 0..len {
-            let before = base_entries.get(index).and_then(Option::as_ref);
-            let now = after_entries.get(index).and_then(Option::as_ref);
-            let unchanged = match (before, now) {
-                (None, None) => true,
-                (Some(a), Some(b)) => Erased::ptr_eq(a, b),
-                _ => false,
-            };
-            if unchanged {
+        for index in 0..after.entries.len() {
+            let now = after.entries[index].as_ref();
+            let written = after.written.is_marked(index).unwrap_or_else(|| {
+                // An index beyond the marked range: written if its entry changed identity.
+                let before = base_entries.get(index).and_then(Option::as_ref);
+                match (before, now) {
+                    (None, None) => false,
+                    (Some(a), Some(b)) => !Erased::ptr_eq(a, b),
+                    _ => true,
+                }
+            });
+            if !written {
                 continue;
             }
             let table = target
@@ -197,6 +246,7 @@ impl<M> Table<M> {
             if table.entries.len() <= index {
                 table.entries.resize_with(index + 1, || None);
             }
+            table.written.mark(index);
             if now.is_some_and(|entry| entry.for_child().is_some()) {
                 table.adjust_for_child = true;
             }

@@ -83,3 +83,147 @@ impl Drop for Counted {
             .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     }
 }
+
+// Helpers for the reliability tests (model.rs, stress.rs, cancellation.rs, panics.rs,
+// reentrancy.rs, thread_exit.rs; see RELIABILITY.md).
+
+/// The payload of a deliberate panic, so a test can tell it apart from a real failure.
+#[derive(Debug)]
+pub struct Boom;
+
+/// Panics with [`Boom`] as the payload.
+pub fn boom() -> ! {
+    std::panic::panic_any(Boom)
+}
+
+/// True if a caught panic is a deliberate [`boom`].
+pub fn is_boom(payload: &(dyn std::any::Any + Send)) -> bool {
+    payload.is::<Boom>()
+}
+
+/// The message of a caught panic (`"Boom"` for a deliberate one).
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if payload.is::<Boom>() {
+        "Boom".to_owned()
+    } else if let Some(message) = payload.downcast_ref::<String>() {
+        message.clone()
+    } else if let Some(message) = payload.downcast_ref::<&str>() {
+        (*message).to_owned()
+    } else {
+        "<non-string panic payload>".to_owned()
+    }
+}
+
+/// Installs, once per test binary, a panic hook that stays quiet about panics a test provokes
+/// on purpose ([`boom`], the crate's refusals, tokio's "runtime within a runtime"), and reports
+/// every other panic as the default hook does. Tests still check every caught payload.
+pub fn quiet_expected_panics() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let default = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let message = panic_message(info.payload());
+            let expected = message == "Boom"
+                || message.starts_with("ctxlocal: `")
+                || message.contains("Cannot start a runtime from within a runtime");
+            if !expected {
+                default(info);
+            }
+        }));
+    });
+}
+
+/// `catch_unwind` for a future: polls it in place and returns its panic, if any, as an `Err`.
+pub async fn catch_unwind_future<F: std::future::Future>(
+    future: F,
+) -> std::thread::Result<F::Output> {
+    let mut future = std::pin::pin!(future);
+    std::future::poll_fn(move |cx| {
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| future.as_mut().poll(cx))) {
+            Ok(std::task::Poll::Pending) => std::task::Poll::Pending,
+            Ok(std::task::Poll::Ready(value)) => std::task::Poll::Ready(Ok(value)),
+            Err(panic) => std::task::Poll::Ready(Err(panic)),
+        }
+    })
+    .await
+}
+
+/// Polls `future` once with the calling task's waker: `Some(output)` if that poll completed it.
+pub async fn poll_once<F: std::future::Future + Unpin>(future: &mut F) -> Option<F::Output> {
+    std::future::poll_fn(|cx| {
+        std::task::Poll::Ready(match std::pin::Pin::new(&mut *future).poll(cx) {
+            std::task::Poll::Ready(output) => Some(output),
+            std::task::Poll::Pending => None,
+        })
+    })
+    .await
+}
+
+/// A future that is pending exactly once (waking its task at once), then ready: one await
+/// point whose position is known exactly, independent of the scheduler.
+pub struct PendingOnce(bool);
+
+impl PendingOnce {
+    pub fn new() -> Self {
+        PendingOnce(false)
+    }
+}
+
+impl Default for PendingOnce {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl std::future::Future for PendingOnce {
+    type Output = ();
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<()> {
+        if self.0 {
+            std::task::Poll::Ready(())
+        } else {
+            self.0 = true;
+            cx.waker().wake_by_ref();
+            std::task::Poll::Pending
+        }
+    }
+}
+
+/// Runs `f` on a new thread and panics if it has not finished after `secs` seconds. A
+/// deadlock detector, not a synchronisation: a passing test never waits for the timeout.
+pub fn finishes_within<R: Send + 'static>(
+    secs: u64,
+    what: &str,
+    f: impl FnOnce() -> R + Send + 'static,
+) -> R {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let thread = std::thread::spawn(move || {
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+        let _ = tx.send(());
+        result
+    });
+    if rx
+        .recv_timeout(std::time::Duration::from_secs(secs))
+        .is_err()
+    {
+        panic!("{what}: still running after {secs} s (deadlock?)");
+    }
+    match thread.join().expect("the thread catches panics") {
+        Ok(value) => value,
+        Err(panic) => std::panic::resume_unwind(panic),
+    }
+}
+
+/// Reads a count from an environment variable (`_` separators allowed), or `default`.
+pub fn env_count(name: &str, default: usize) -> usize {
+    match std::env::var(name) {
+        Ok(text) => text
+            .replace('_', "")
+            .parse()
+            .unwrap_or_else(|_| panic!("{name}={text:?} is not a count")),
+        Err(_) => default,
+    }
+}
