@@ -162,6 +162,34 @@ fn t2_thread_spawn_and_context_snapshots_do_not_carry() {
     assert_eq!(conn_name().as_deref(), Some("here"));
 }
 
+#[test]
+fn t1_values_set_in_blocking_pool_closures_stay_on_that_pool_thread_for_later_closures() {
+    // One blocking thread, so both closures run on the same reused OS thread. Unlike
+    // default-mode values (rule D9), a thread-critical value set there belongs to the thread
+    // (T1), like a `thread_local!`: how a per-thread connection is opened once and reused.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .max_blocking_threads(1)
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let first = ctxlocal::sync_to_async(|| {
+            assert_eq!(Db::label(), None);
+            Db::set_label("opened on the pool thread".into());
+            std::thread::current().id()
+        })
+        .await;
+        let (second, seen) =
+            ctxlocal::spawn_blocking(|| (std::thread::current().id(), Db::label()))
+                .await
+                .unwrap();
+        assert_eq!(first, second);
+        assert_eq!(seen.as_deref(), Some("opened on the pool thread"));
+        // The task that called them sees nothing of it (T2).
+        assert_eq!(ctxlocal::spawn(async { Db::label() }).await.unwrap(), None);
+    });
+}
+
 // ---- T3: inside crate tasks, values are per (thread, task) ---------------------------------
 
 #[tokio::test(flavor = "current_thread")]

@@ -70,7 +70,7 @@ fn text_lines_carry_the_fields_set_at_the_moment_of_each_event() {
         [
             " INFO before any context value",
             " INFO started step=1 request_id=req-1",
-            " WARN authenticated request_id=req-1 user=Some(42)",
+            " WARN authenticated request_id=req-1 user=42",
             " INFO logged out request_id=req-1",
         ]
     );
@@ -98,7 +98,7 @@ fn json_objects_get_the_fields_as_keys() {
     let inside: serde_json::Value = serde_json::from_str(&lines[1]).unwrap();
     assert!(outside.get("request_id").is_none());
     assert_eq!(inside["request_id"], "quote\" and \\ backslash");
-    assert_eq!(inside["user"], "Some(7)");
+    assert_eq!(inside["user"], "7");
     assert_eq!(inside["fields"]["order"], 3);
     assert_eq!(inside["fields"]["message"], "placed");
     assert!(inside.get("not_traced").is_none());

@@ -272,14 +272,22 @@ fn trace_hooks(input: &Struct) -> Option<TokenStream> {
         let name = &field.name;
         let ty = &field.ty;
         let cfgs = &field.cfgs;
+        // An `Option` field shows its value when it has one, and nothing when it is `None`.
+        let (shown_ty, present) = match option_inner(ty) {
+            Some(inner) => (
+                inner,
+                quote!(#private::core::option::Option::Some(#private::core::option::Option::Some(value))),
+            ),
+            None => (ty, quote!(#private::core::option::Option::Some(value))),
+        };
         // Spanned at the field: a type with neither `Display` nor `Debug` is reported there.
-        let show = quote_spanned! {ty.span()=>
-            (&#private::Trace::<#ty>(value)).visit_trace(#name, visit)
+        let show = quote_spanned! {shown_ty.span()=>
+            (&#private::Trace::<#shown_ty>(value)).visit_trace(#name, visit)
         };
         quote! {
             #(#cfgs)*
             #private::with(&#key, |__v: &#values| &__v.#ident, |value| {
-                if let #private::core::option::Option::Some(value) = value {
+                if let #present = value {
                     #show
                 }
             });

@@ -58,10 +58,29 @@ impl Context {
         }
     }
 
-    /// The snapshot a child task starts with: [`Context::current`] without the values of
-    /// `#[local(no_inherit)]` fields.
+    /// The snapshot a child task or thread starts with: [`Context::current`] without the
+    /// values of `#[local(no_inherit)]` fields. What [`spawn`](crate::spawn),
+    /// [`thread::spawn`](crate::thread::spawn) and the other spawning helpers carry; use it to
+    /// hand work to a pool of your own.
+    ///
+    /// ```
+    /// use ctxlocal::{Context, async_local};
+    ///
+    /// #[async_local]
+    /// struct Request {
+    ///     id: u64,
+    ///     #[local(no_inherit)]
+    ///     transaction: u64,
+    /// }
+    ///
+    /// Request::set_id(1);
+    /// Request::set_transaction(9);
+    /// let job = Context::inherited();
+    /// let seen = std::thread::spawn(move || job.run(|| (Request::id(), Request::transaction())));
+    /// assert_eq!(seen.join().unwrap(), (Some(1), None));
+    /// ```
     #[inline]
-    pub(crate) fn for_child() -> Context {
+    pub fn inherited() -> Context {
         Context {
             table: with_state(|state| state.snapshot_for_child()),
         }

@@ -96,7 +96,7 @@ impl<F> WithContext<F> {
     pub(crate) fn local_child(future: F) -> Self {
         WithContext::from_child(
             Child {
-                table: Context::for_child().table,
+                table: Context::inherited().table,
                 tc: Some(TcBinding::seeded(|_, _| {})),
             },
             future,
@@ -158,7 +158,7 @@ pub trait FutureExt: Future + Sized {
     /// visible here now (except `#[local(no_inherit)]` fields, which start unset), and its own
     /// writes stay inside it.
     fn in_current_context(self) -> WithContext<Self> {
-        WithContext::new(Context::for_child(), self)
+        WithContext::new(Context::inherited(), self)
     }
 
     /// Runs this future in `context`.

@@ -2,8 +2,9 @@
 //!
 //! A struct's key joins the registry when it gets its index, that is on its first write: a
 //! struct that was never written has no values anywhere, so there is nothing to report for it.
-//! The registry is an append-only lock-free list of `static` nodes: registering allocates
-//! nothing and reading takes no lock, so a log formatter can walk it on every event.
+//! The registry is an append-only lock-free list of `static` nodes, in registration order:
+//! registering allocates nothing and reading takes no lock, so a log formatter can walk it on
+//! every event.
 
 use core::fmt;
 use core::ptr;
@@ -42,31 +43,36 @@ impl fmt::Debug for StructHooks {
     }
 }
 
-/// Head of the list of registered hooks (a Treiber stack that never pops).
+/// Head of the list of registered hooks: an append-only linked list, in registration order.
 static REGISTERED: AtomicPtr<StructHooks> = AtomicPtr::new(ptr::null_mut());
 
-/// Adds `hooks` to the registry, once.
+/// Adds `hooks` at the end of the registry, once. Appending (rather than pushing at the head)
+/// keeps the order stable: a log line shows the fields of the struct first written first.
 pub(crate) fn register(hooks: &'static StructHooks) {
     if hooks.registered.swap(true, Ordering::AcqRel) {
         return;
     }
     let node = ptr::from_ref(hooks).cast_mut();
-    let mut head = REGISTERED.load(Ordering::Acquire);
+    // Walk to the last node and swing its `next` from null to us; if another thread appended
+    // first, keep walking from there.
+    let mut link = &REGISTERED;
     loop {
-        hooks.next.store(head, Ordering::Relaxed);
-        match REGISTERED.compare_exchange_weak(head, node, Ordering::AcqRel, Ordering::Acquire) {
+        match link.compare_exchange(ptr::null_mut(), node, Ordering::AcqRel, Ordering::Acquire) {
             Ok(_) => return,
-            Err(current) => head = current,
+            Err(next) => match as_static(next) {
+                Some(next) => link = &next.next,
+                None => continue,
+            },
         }
     }
 }
 
-/// Every registered struct's hooks, most recently registered first.
+/// Every registered struct's hooks, in registration order.
 pub fn registered() -> impl Iterator<Item = &'static StructHooks> {
     let mut next = REGISTERED.load(Ordering::Acquire);
     core::iter::from_fn(move || {
-        // The list only ever holds `&'static StructHooks` (see `register`), whose `next`
-        // pointers are set before the node is published by the `AcqRel` exchange.
+        // The list only ever holds `&'static StructHooks` (see `register`), published by the
+        // `AcqRel` exchange after their own `next` was initialised to null.
         let hooks: &'static StructHooks = as_static(next)?;
         next = hooks.next.load(Ordering::Acquire);
         Some(hooks)

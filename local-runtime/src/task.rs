@@ -123,6 +123,6 @@ where
     F: FnOnce() -> R + Send + 'static,
     R: Send + 'static,
 {
-    let context = Context::for_child();
+    let context = Context::inherited();
     tokio::task::spawn_blocking(move || context.run_as(Kind::Blocking, f))
 }

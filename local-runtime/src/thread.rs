@@ -31,6 +31,6 @@ where
     F: FnOnce() -> T + Send + 'static,
     T: Send + 'static,
 {
-    let context = Context::for_child();
+    let context = Context::inherited();
     std::thread::spawn(move || context.run_as(Kind::Blocking, f))
 }

@@ -42,13 +42,14 @@
 //! # let output = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
 //! assert_eq!(
 //!     output,
-//!     " INFO order placed order=7 request_id=req-1 user=Some(42)\n"
+//!     " INFO order placed order=7 request_id=req-1 user=42\n"
 //! );
 //! ```
 //!
 //! For JSON: `tracing_subscriber::fmt().json().with_writer(ContextWriter::json(std::io::stdout))`
-//! gives `{..., "fields":{...}, "request_id":"req-1", "user":"Some(42)"}`. Values are written
-//! with `Display` where the field type has it, `Debug` otherwise; in JSON they are strings.
+//! gives `{..., "fields":{...}, "request_id":"req-1", "user":"42"}`. Values are written with
+//! `Display` where the field type has it, `Debug` otherwise; an `Option` field shows its value
+//! when it is `Some` and is left out when it is `None`; in JSON values are strings.
 
 use core::fmt::Write as _;
 use std::io;
