@@ -1,0 +1,481 @@
+//! Instructions per operation, counted by valgrind's callgrind: a deterministic complement to
+//! the criterion timings, which on a small, shared machine move by tens of percent between
+//! runs for operations of a few nanoseconds.
+//!
+//! `cargo bench --bench instructions` re-runs this binary under
+//! `valgrind --tool=callgrind`, then reads `callgrind_annotate --inclusive=yes` and prints, for
+//! every operation, the instructions executed per call. Each operation is an
+//! `#[inline(never)]` function (`op_*`) called `CALLS` times; the count is the function's
+//! inclusive cost divided by `CALLS`, so it includes a call, a return and a `black_box` (about
+//! 5 instructions, the same for every row), and no loop or timer overhead. Values an operation
+//! returns (a snapshot, a cloned `String`) are dropped by the caller, outside the count.
+//! Without valgrind on `PATH` it says so and exits successfully.
+//!
+//! The operations are those of `access.rs`, `tasks.rs` (one poll) and `scaling.rs`, in the
+//! same places: "task" runs inside `Context::run` (see `access.rs`), "thread" in the thread's
+//! root context.
+
+use core::future::Future;
+use core::pin::{Pin, pin};
+use core::task::{Context as TaskCx, Poll, Waker};
+use std::cell::{Cell, RefCell};
+use std::hint::black_box;
+use std::process::Command;
+
+use ctxlocal::{Context, async_local};
+
+#[path = "support/shapes.rs"]
+mod shapes;
+
+use shapes::SHAPES;
+
+const CALLS: usize = 100_000;
+const CHILD_ARG: &str = "--callgrind-child";
+const NAME: &str = "0b7c6a1e-5f7d-4a3e-9c2d-1f2e3d4c5b6a";
+
+#[async_local]
+struct Req {
+    id: u64,
+    name: String,
+    #[local(default)]
+    hits: u64,
+}
+
+tokio::task_local! {
+    static TL_ID: u64;
+    static TL_NAME: String;
+}
+
+thread_local! {
+    static CELL_ID: Cell<u64> = const { Cell::new(0) };
+    static REF_ID: RefCell<u64> = const { RefCell::new(0) };
+    static REF_NAME: RefCell<String> = const { RefCell::new(String::new()) };
+}
+
+struct OtelId(u64);
+
+/// Declares `#[inline(never)] fn $name() -> $ty { $body }` for each operation. Each body
+/// starts with a `black_box` of the function's name, a marker that costs the same in every
+/// function and keeps the compiler from merging two operations that compile to the same code
+/// (which would merge their counts); `op_baseline` measures the marker plus call and return.
+macro_rules! ops {
+    ($($name:ident -> $ty:ty = $body:expr;)*) => {
+        $(
+            #[inline(never)]
+            fn $name() -> $ty {
+                black_box(stringify!($name));
+                $body
+            }
+        )*
+    };
+}
+
+ops! {
+    op_baseline -> () = ();
+    op_read_u64_with -> u64 = Req::with_id(|v| v.copied().unwrap_or(0));
+    op_read_u64_get -> u64 = Req::id().unwrap_or(0);
+    op_read_string_with -> usize = Req::with_name(|v| v.map_or(0, String::len));
+    op_read_string_get -> Option<String> = Req::name();
+    op_tokio_u64_get -> u64 = TL_ID.get();
+    op_tokio_u64_try_with -> u64 = TL_ID.try_with(|v| *v).unwrap_or(0);
+    op_tokio_u64_with -> u64 = TL_ID.with(|v| *v);
+    op_tokio_string_get -> String = TL_NAME.get();
+    op_tokio_string_try_with -> usize = TL_NAME.try_with(String::len).unwrap_or(0);
+    op_tokio_string_with -> usize = TL_NAME.with(String::len);
+    op_tl_cell_get -> u64 = CELL_ID.get();
+    op_tl_refcell_borrow_u64 -> u64 = REF_ID.with_borrow(|v| *v);
+    op_tl_refcell_borrow_string -> usize = REF_NAME.with_borrow(String::len);
+    op_tl_refcell_clone_string -> String = REF_NAME.with_borrow(String::clone);
+    op_otel_current_get -> u64 =
+        opentelemetry::Context::current().get::<OtelId>().map_or(0, |v| v.0);
+    op_otel_map_current -> u64 =
+        opentelemetry::Context::map_current(|cx| cx.get::<OtelId>().map_or(0, |v| v.0));
+
+    op_set_u64 -> () = Req::set_id(black_box(8));
+    op_update_u64 -> () = Req::update_id(|v| *v.get_or_insert(0) += black_box(1));
+    op_update_u64_default -> () = Req::update_hits(|v| *v += black_box(1));
+    op_set_string -> () = Req::set_name(black_box(NAME).to_owned());
+    op_tl_cell_set -> () = CELL_ID.set(black_box(8));
+    op_tl_refcell_set_u64 -> () = REF_ID.with_borrow_mut(|v| *v = black_box(8));
+    op_tl_refcell_update_u64 -> () = REF_ID.with_borrow_mut(|v| *v += black_box(1));
+    op_tl_refcell_set_string -> () =
+        REF_NAME.with_borrow_mut(|v| *v = black_box(NAME).to_owned());
+
+    op_snapshot -> Context = Context::current();
+}
+
+/// Never completes; every poll returns `Pending`.
+struct Pending;
+
+impl Future for Pending {
+    type Output = ();
+    fn poll(self: Pin<&mut Self>, _: &mut TaskCx<'_>) -> Poll<()> {
+        Poll::Pending
+    }
+}
+
+#[inline(never)]
+fn op_poll_bare(f: Pin<&mut Pending>, cx: &mut TaskCx<'_>) -> Poll<()> {
+    black_box("op_poll_bare");
+    f.poll(cx)
+}
+
+#[inline(never)]
+fn op_poll_with_context(
+    f: Pin<&mut ctxlocal::WithContext<Pending>>,
+    cx: &mut TaskCx<'_>,
+) -> Poll<()> {
+    black_box("op_poll_with_context");
+    f.poll(cx)
+}
+
+#[inline(never)]
+fn op_poll_task_local_future(
+    f: Pin<&mut tokio::task::futures::TaskLocalFuture<u64, Pending>>,
+    cx: &mut TaskCx<'_>,
+) -> Poll<()> {
+    black_box("op_poll_task_local_future");
+    f.poll(cx)
+}
+
+fn repeat<R>(op: fn() -> R) {
+    for _ in 0..CALLS {
+        black_box(op());
+    }
+}
+
+fn set_req() {
+    Req::set_id(7);
+    Req::set_name(NAME.to_owned());
+    Req::set_hits(1);
+}
+
+/// Every operation, `CALLS` times each; what callgrind counts.
+fn child() {
+    repeat(op_baseline);
+    // Reads and writes in a task context.
+    let task = Context::empty().run(|| {
+        set_req();
+        Context::current()
+    });
+    task.run(|| {
+        repeat(op_read_u64_with);
+        repeat(op_read_u64_get);
+        repeat(op_read_string_with);
+        repeat(op_read_string_get);
+        repeat(op_set_u64);
+        repeat(op_update_u64);
+        repeat(op_update_u64_default);
+        repeat(op_set_string);
+        repeat(op_snapshot);
+    });
+    // The same in the thread's root context: separate functions, so separate rows.
+    set_req();
+    thread_ops::run();
+
+    TL_ID.sync_scope(7, || {
+        TL_NAME.sync_scope(NAME.to_owned(), || {
+            repeat(op_tokio_u64_get);
+            repeat(op_tokio_u64_try_with);
+            repeat(op_tokio_u64_with);
+            repeat(op_tokio_string_get);
+            repeat(op_tokio_string_try_with);
+            repeat(op_tokio_string_with);
+        })
+    });
+    REF_NAME.set(NAME.to_owned());
+    repeat(op_tl_cell_get);
+    repeat(op_tl_refcell_borrow_u64);
+    repeat(op_tl_refcell_borrow_string);
+    repeat(op_tl_refcell_clone_string);
+    repeat(op_tl_cell_set);
+    repeat(op_tl_refcell_set_u64);
+    repeat(op_tl_refcell_update_u64);
+    repeat(op_tl_refcell_set_string);
+    {
+        let _otel = opentelemetry::Context::new().with_value(OtelId(7)).attach();
+        repeat(op_otel_current_get);
+        repeat(op_otel_map_current);
+    }
+
+    // Snapshot and first write per context shape: one function per shape, generated below.
+    scaling_ops::run();
+
+    // One poll.
+    let mut cx = TaskCx::from_waker(Waker::noop());
+    let mut bare = pin!(Pending);
+    let mut wrapped = pin!(task.scope(Pending));
+    let mut tokio_wrapped = pin!(TL_ID.scope(7, Pending));
+    for _ in 0..CALLS {
+        let _ = black_box(op_poll_bare(bare.as_mut(), &mut cx));
+    }
+    for _ in 0..CALLS {
+        let _ = black_box(op_poll_with_context(wrapped.as_mut(), &mut cx));
+    }
+    for _ in 0..CALLS {
+        let _ = black_box(op_poll_task_local_future(tokio_wrapped.as_mut(), &mut cx));
+    }
+}
+
+/// The read and write operations again, as distinct symbols for the thread's root context.
+mod thread_ops {
+    use super::*;
+
+    ops! {
+        op_thread_read_u64_with -> u64 = Req::with_id(|v| v.copied().unwrap_or(0));
+        op_thread_read_u64_get -> u64 = Req::id().unwrap_or(0);
+        op_thread_read_string_with -> usize = Req::with_name(|v| v.map_or(0, String::len));
+        op_thread_read_string_get -> Option<String> = Req::name();
+        op_thread_set_u64 -> () = Req::set_id(black_box(8));
+        op_thread_update_u64 -> () = Req::update_id(|v| *v.get_or_insert(0) += black_box(1));
+        op_thread_update_u64_default -> () = Req::update_hits(|v| *v += black_box(1));
+        op_thread_set_string -> () = Req::set_name(black_box(NAME).to_owned());
+        op_thread_snapshot -> Context = Context::current();
+    }
+
+    pub(super) fn run() {
+        repeat(op_thread_read_u64_with);
+        repeat(op_thread_read_u64_get);
+        repeat(op_thread_read_string_with);
+        repeat(op_thread_read_string_get);
+        repeat(op_thread_set_u64);
+        repeat(op_thread_update_u64);
+        repeat(op_thread_update_u64_default);
+        repeat(op_thread_set_string);
+        repeat(op_thread_snapshot);
+    }
+}
+
+/// `Context::current()` and snapshot + first write, per shape of `SHAPES`, each shape with its
+/// own pair of symbols (`op_shape<i>_snapshot`, `op_shape<i>_first_write`).
+mod scaling_ops {
+    use super::*;
+
+    macro_rules! per_shape {
+        ($($index:literal $snapshot:ident $first_write:ident;)*) => {
+            $(
+                #[inline(never)]
+                fn $snapshot() -> Context {
+                    black_box(stringify!($snapshot));
+                    Context::current()
+                }
+
+                #[inline(never)]
+                fn $first_write() -> Context {
+                    black_box(stringify!($first_write));
+                    let snapshot = Context::current();
+                    (SHAPES[$index].write)(black_box(2));
+                    snapshot
+                }
+            )*
+
+            pub(super) fn run() {
+                $(
+                    SHAPES[$index].context().run(|| {
+                        repeat($snapshot);
+                        repeat($first_write);
+                    });
+                )*
+            }
+        };
+    }
+
+    per_shape! {
+        0 op_shape0_snapshot op_shape0_first_write;
+        1 op_shape1_snapshot op_shape1_first_write;
+        2 op_shape2_snapshot op_shape2_first_write;
+        3 op_shape3_snapshot op_shape3_first_write;
+        4 op_shape4_snapshot op_shape4_first_write;
+        5 op_shape5_snapshot op_shape5_first_write;
+        6 op_shape6_snapshot op_shape6_first_write;
+    }
+}
+
+/// Row labels, in print order: (symbol, label).
+fn rows() -> Vec<(String, String)> {
+    let mut rows: Vec<(String, String)> = [
+        (
+            "op_baseline",
+            "baseline: call + marker + return (included in every row)",
+        ),
+        ("op_read_u64_with", "read u64: ctxlocal task `with_id`"),
+        ("op_read_u64_get", "read u64: ctxlocal task `id()` (clone)"),
+        (
+            "op_thread_read_u64_with",
+            "read u64: ctxlocal thread `with_id`",
+        ),
+        (
+            "op_thread_read_u64_get",
+            "read u64: ctxlocal thread `id()` (clone)",
+        ),
+        ("op_tokio_u64_get", "read u64: tokio task_local `get`"),
+        (
+            "op_tokio_u64_try_with",
+            "read u64: tokio task_local `try_with`",
+        ),
+        ("op_tokio_u64_with", "read u64: tokio task_local `with`"),
+        ("op_tl_cell_get", "read u64: thread_local `Cell::get`"),
+        (
+            "op_tl_refcell_borrow_u64",
+            "read u64: thread_local `RefCell` borrow",
+        ),
+        (
+            "op_otel_current_get",
+            "read u64: opentelemetry `Context::current().get`",
+        ),
+        (
+            "op_otel_map_current",
+            "read u64: opentelemetry `map_current`",
+        ),
+        (
+            "op_read_string_with",
+            "read String: ctxlocal task `with_name` (borrow)",
+        ),
+        (
+            "op_read_string_get",
+            "read String: ctxlocal task `name()` (clone)",
+        ),
+        (
+            "op_thread_read_string_with",
+            "read String: ctxlocal thread `with_name` (borrow)",
+        ),
+        (
+            "op_thread_read_string_get",
+            "read String: ctxlocal thread `name()` (clone)",
+        ),
+        (
+            "op_tokio_string_get",
+            "read String: tokio task_local `get` (clone)",
+        ),
+        (
+            "op_tokio_string_try_with",
+            "read String: tokio task_local `try_with`",
+        ),
+        (
+            "op_tokio_string_with",
+            "read String: tokio task_local `with`",
+        ),
+        (
+            "op_tl_refcell_borrow_string",
+            "read String: thread_local `RefCell` borrow",
+        ),
+        (
+            "op_tl_refcell_clone_string",
+            "read String: thread_local `RefCell` clone",
+        ),
+        ("op_set_u64", "write u64: ctxlocal task `set_id`"),
+        ("op_thread_set_u64", "write u64: ctxlocal thread `set_id`"),
+        ("op_update_u64", "write u64: ctxlocal task `update_id`"),
+        (
+            "op_thread_update_u64",
+            "write u64: ctxlocal thread `update_id`",
+        ),
+        (
+            "op_update_u64_default",
+            "write u64: ctxlocal task `update_hits` (default field)",
+        ),
+        (
+            "op_thread_update_u64_default",
+            "write u64: ctxlocal thread `update_hits` (default field)",
+        ),
+        ("op_tl_cell_set", "write u64: thread_local `Cell::set`"),
+        (
+            "op_tl_refcell_set_u64",
+            "write u64: thread_local `RefCell` set",
+        ),
+        (
+            "op_tl_refcell_update_u64",
+            "write u64: thread_local `RefCell` update",
+        ),
+        ("op_set_string", "write String: ctxlocal task `set_name`"),
+        (
+            "op_thread_set_string",
+            "write String: ctxlocal thread `set_name`",
+        ),
+        (
+            "op_tl_refcell_set_string",
+            "write String: thread_local `RefCell` set",
+        ),
+        ("op_snapshot", "`Context::current()` (task)"),
+        ("op_thread_snapshot", "`Context::current()` (thread)"),
+        ("op_poll_bare", "one poll: bare future"),
+        ("op_poll_with_context", "one poll: ctxlocal `WithContext`"),
+        (
+            "op_poll_task_local_future",
+            "one poll: tokio `TaskLocalFuture`",
+        ),
+    ]
+    .into_iter()
+    .map(|(s, l)| (s.to_owned(), l.to_owned()))
+    .collect();
+    for (i, shape) in SHAPES.iter().enumerate() {
+        rows.push((
+            format!("op_shape{i}_snapshot"),
+            format!("scaling `{}`: `Context::current()`", shape.name),
+        ));
+        rows.push((
+            format!("op_shape{i}_first_write"),
+            format!("scaling `{}`: snapshot + first write", shape.name),
+        ));
+    }
+    rows
+}
+
+/// Inclusive instruction counts per `op_*` symbol, from `callgrind_annotate` output.
+fn parse_annotate(text: &str) -> Vec<(String, u64)> {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let Some(at) = line.find("::op_") else {
+            continue;
+        };
+        let Some(count) = line.split_whitespace().next() else {
+            continue;
+        };
+        let Ok(count) = count.replace(',', "").parse::<u64>() else {
+            continue;
+        };
+        let name: String = line[at + 2..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        out.push((name, count));
+    }
+    out
+}
+
+fn main() {
+    if std::env::args().any(|a| a == CHILD_ARG) {
+        child();
+        return;
+    }
+    if Command::new("valgrind").arg("--version").output().is_err() {
+        println!("instructions: valgrind not found on PATH; nothing measured");
+        return;
+    }
+    let exe = std::env::current_exe().expect("current exe");
+    let out_file = std::env::temp_dir().join(format!("ctxlocal-callgrind.{}", std::process::id()));
+    let status = Command::new("valgrind")
+        .arg("--tool=callgrind")
+        .arg(format!("--callgrind-out-file={}", out_file.display()))
+        .arg(&exe)
+        .arg(CHILD_ARG)
+        .status()
+        .expect("run valgrind");
+    assert!(status.success(), "valgrind run failed: {status}");
+    let annotate = Command::new("callgrind_annotate")
+        .args(["--inclusive=yes", "--threshold=100"])
+        .arg(&out_file)
+        .output()
+        .expect("run callgrind_annotate");
+    let _ = std::fs::remove_file(&out_file);
+    let counts = parse_annotate(&String::from_utf8_lossy(&annotate.stdout));
+
+    println!("\n| operation | instructions per call |");
+    println!("|---|---|");
+    for (symbol, label) in rows() {
+        match counts.iter().find(|(name, _)| *name == symbol) {
+            Some((_, total)) => println!("| {label} | {:.1} |", *total as f64 / CALLS as f64),
+            None => println!("| {label} | (not found: `{symbol}`) |"),
+        }
+    }
+}
