@@ -107,25 +107,62 @@ pub fn is_set<M: Mode, V: Values, T>(
     })
 }
 
+/// Runs `op` on the field's slot in the current context, with write access. The fast path,
+/// inlined: inside a crate frame, with no reader and the table and the struct's entry not
+/// shared, the slot is changed in place. Anything else (first write of the struct, a copy after
+/// a snapshot, a root context, thread-critical storage) takes [`write_slot_slow`]. `op` runs no
+/// user code (it moves values in and out); what it displaces is dropped by the caller.
+#[inline(always)]
+fn write_slot<M: Mode, V: Values, T, A, R>(
+    key: &'static StructKey<V, M>,
+    field: impl Fn(&mut V) -> &mut Slot<T, M> + Copy,
+    arg: A,
+    op: impl Fn(&mut Slot<T, M>, A) -> R + Copy,
+) -> Result<R, (AccessError, A)> {
+    let fast = M::fast_write(Token::new(), arg, |table, arg| {
+        match table.unique_entry_mut(key) {
+            Some(values) => Ok(op(field(values), arg)),
+            None => Err(arg),
+        }
+    });
+    match fast {
+        Ok(result) => Ok(result),
+        Err(arg) => write_slot_slow(key, field, arg, op),
+    }
+}
+
+/// The general path of [`write_slot`]: checks whether writing is allowed here, creates or
+/// privately copies the table and the struct's entry as needed, then runs `op`.
+#[cold]
+#[inline(never)]
+fn write_slot_slow<M: Mode, V: Values, T, A, R>(
+    key: &'static StructKey<V, M>,
+    field: impl Fn(&mut V) -> &mut Slot<T, M>,
+    arg: A,
+    op: impl Fn(&mut Slot<T, M>, A) -> R,
+) -> Result<R, (AccessError, A)> {
+    let mut garbage = Garbage::<M>::default();
+    let result = M::write(Token::new(), |table| {
+        let table = match table {
+            Ok(table) => table,
+            Err(error) => return Err((error, arg)),
+        };
+        let values = Table::entry_mut(table, key, &mut garbage);
+        Ok(op(field(values), arg))
+    });
+    drop(garbage);
+    result
+}
+
 /// Sets the field in the current context.
 #[inline]
 pub fn try_set<M: Mode, V: Values, T>(
     key: &'static StructKey<V, M>,
-    field: impl FnOnce(&mut V) -> &mut Slot<T, M>,
+    field: impl Fn(&mut V) -> &mut Slot<T, M> + Copy,
     proof: FieldProof<T, M>,
     value: T,
 ) -> Result<(), AccessError> {
-    let mut garbage = Garbage::<M>::default();
-    let displaced = M::write(Token::new(), |table| {
-        let table = match table {
-            Ok(table) => table,
-            Err(error) => return Err((error, value)),
-        };
-        let values = Table::entry_mut(table, key, &mut garbage);
-        Ok(field(values).set(proof, value))
-    });
-    drop(garbage);
-    match displaced {
+    match write_slot(key, field, value, move |slot, value| slot.set(proof, value)) {
         Ok(displaced) => {
             drop(displaced);
             Ok(())
@@ -142,7 +179,7 @@ pub fn try_set<M: Mode, V: Values, T>(
 #[track_caller]
 pub fn set<M: Mode, V: Values, T>(
     key: &'static StructKey<V, M>,
-    field: impl FnOnce(&mut V) -> &mut Slot<T, M>,
+    field: impl Fn(&mut V) -> &mut Slot<T, M> + Copy,
     proof: FieldProof<T, M>,
     value: T,
     what: &'static str,
@@ -157,22 +194,12 @@ pub fn set<M: Mode, V: Values, T>(
 #[track_caller]
 pub fn replace<M: Mode, V: Values, T: Clone>(
     key: &'static StructKey<V, M>,
-    field: impl FnOnce(&mut V) -> &mut Slot<T, M>,
+    field: impl Fn(&mut V) -> &mut Slot<T, M> + Copy,
     proof: FieldProof<T, M>,
     value: T,
     what: &'static str,
 ) -> Option<T> {
-    let mut garbage = Garbage::<M>::default();
-    let displaced = M::write(Token::new(), |table| {
-        let table = match table {
-            Ok(table) => table,
-            Err(error) => return Err((error, value)),
-        };
-        let values = Table::entry_mut(table, key, &mut garbage);
-        Ok(field(values).set(proof, value))
-    });
-    drop(garbage);
-    match displaced {
+    match write_slot(key, field, value, move |slot, value| slot.set(proof, value)) {
         Ok(displaced) => displaced.into_value(),
         Err((error, value)) => {
             drop(value);
@@ -188,48 +215,38 @@ pub fn replace<M: Mode, V: Values, T: Clone>(
 pub fn take<M: Mode, V: Values, T: Clone>(
     key: &'static StructKey<V, M>,
     field: impl Fn(&V) -> &Slot<T, M>,
-    field_mut: impl FnOnce(&mut V) -> &mut Slot<T, M>,
+    field_mut: impl Fn(&mut V) -> &mut Slot<T, M> + Copy,
     what: &'static str,
 ) -> Option<T> {
     if !is_set(key, field) {
         return None;
     }
-    let mut garbage = Garbage::<M>::default();
-    let displaced = M::write(Token::new(), |table| {
-        let table = table?;
-        let values = Table::entry_mut(table, key, &mut garbage);
-        Ok(field_mut(values).take())
-    });
-    drop(garbage);
-    match displaced {
+    match write_slot(key, field_mut, (), |slot, ()| slot.take()) {
         Ok(displaced) => displaced.into_value(),
-        Err(error) => refused(what, error),
+        Err((error, ())) => refused(what, error),
     }
 }
 
 /// Moves the field's pointer out of the current context (the field reads as unset until it
 /// is put back).
+#[inline]
 #[track_caller]
 fn take_shared<M: Mode, V: Values, T>(
     key: &'static StructKey<V, M>,
-    field: impl FnOnce(&mut V) -> &mut Slot<T, M>,
+    field: impl Fn(&mut V) -> &mut Slot<T, M> + Copy,
     what: &'static str,
 ) -> Option<Shared<T>> {
-    let mut garbage = Garbage::<M>::default();
-    let taken = M::write(Token::new(), |table| {
-        let table = table?;
-        let values = Table::entry_mut(table, key, &mut garbage);
-        Ok(field(values).take_shared())
-    });
-    drop(garbage);
-    taken.unwrap_or_else(|error| refused(what, error))
+    match write_slot(key, field, (), |slot, ()| slot.take_shared()) {
+        Ok(taken) => taken,
+        Err((error, ())) => refused(what, error),
+    }
 }
 
 /// Owns the value while the user's closure updates it, and puts it back into the field when
 /// dropped: after the closure returns, or during an unwind out of it (or out of `T::clone`),
 /// so that a panic leaves the value as the closure left it (as a `RefCell` would), or as it
 /// was if the clone failed.
-struct PutBack<M: Mode, V: Values, T, F: FnMut(&mut V) -> &mut Slot<T, M>> {
+struct PutBack<M: Mode, V: Values, T, F: Fn(&mut V) -> &mut Slot<T, M> + Copy> {
     key: &'static StructKey<V, M>,
     field: F,
     proof: FieldProof<T, M>,
@@ -239,22 +256,19 @@ struct PutBack<M: Mode, V: Values, T, F: FnMut(&mut V) -> &mut Slot<T, M>> {
     value: Option<Option<T>>,
 }
 
-impl<M: Mode, V: Values, T, F: FnMut(&mut V) -> &mut Slot<T, M>> Drop for PutBack<M, V, T, F> {
+impl<M: Mode, V: Values, T, F: Fn(&mut V) -> &mut Slot<T, M> + Copy> Drop for PutBack<M, V, T, F> {
     fn drop(&mut self) {
         let shared = match self.value.take() {
             Some(value) => value.map(Shared::new),
             None => self.shared.take(),
         };
-        let mut garbage = Garbage::<M>::default();
-        let displaced = M::write(Token::new(), |table| {
-            // The update that took the value out got write access on this thread, in this
-            // same context (closures nest), so this cannot be refused; if it ever were, the
-            // value is dropped rather than panicking, which could abort during an unwind.
-            let table = table.ok()?;
-            let values = Table::entry_mut(table, self.key, &mut garbage);
-            Some((self.field)(values).put_shared(self.proof, shared))
+        let proof = self.proof;
+        // The update that took the value out got write access on this thread, in this same
+        // context (closures nest), so this cannot be refused; if it ever were, the value is
+        // dropped rather than panicking, which could abort during an unwind.
+        let displaced = write_slot(self.key, self.field, shared, move |slot, shared| {
+            slot.put_shared(proof, shared)
         });
-        drop(garbage);
         // Whatever the closure wrote to this field meanwhile is overwritten (documented).
         drop(displaced);
     }
@@ -266,12 +280,12 @@ impl<M: Mode, V: Values, T, F: FnMut(&mut V) -> &mut Slot<T, M>> Drop for PutBac
 #[track_caller]
 pub fn update<M: Mode, V: Values, T: Clone, R>(
     key: &'static StructKey<V, M>,
-    mut field: impl FnMut(&mut V) -> &mut Slot<T, M>,
+    field: impl Fn(&mut V) -> &mut Slot<T, M> + Copy,
     proof: FieldProof<T, M>,
     f: impl FnOnce(&mut Option<T>) -> R,
     what: &'static str,
 ) -> R {
-    let taken = take_shared(key, &mut field, what);
+    let taken = take_shared(key, field, what);
     let mut guard = PutBack {
         key,
         field,
@@ -294,13 +308,13 @@ pub fn update<M: Mode, V: Values, T: Clone, R>(
 #[track_caller]
 pub fn update_or<M: Mode, V: Values, T: Clone, R>(
     key: &'static StructKey<V, M>,
-    mut field: impl FnMut(&mut V) -> &mut Slot<T, M>,
+    field: impl Fn(&mut V) -> &mut Slot<T, M> + Copy,
     proof: FieldProof<T, M>,
     default: impl FnOnce() -> T,
     f: impl FnOnce(&mut T) -> R,
     what: &'static str,
 ) -> R {
-    let taken = take_shared(key, &mut field, what);
+    let taken = take_shared(key, field, what);
     let mut displaced = None;
     let mut guard = PutBack {
         key,

@@ -122,7 +122,7 @@ impl<T> Shared<T> {
     }
 
     /// True if no other `Shared` or [`Erased`] points to this value.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn is_unique(&self) -> bool {
         // Acquire: if another owner just dropped its reference, its uses of the value happen
         // before whatever we do with exclusive access next.
@@ -130,7 +130,7 @@ impl<T> Shared<T> {
     }
 
     /// `&mut T` if this is the only reference.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn get_mut(&mut self) -> Option<&mut T> {
         if self.is_unique() {
             // SAFETY: the count is 1 and we hold `&mut self`, so no other reference exists and
@@ -254,6 +254,21 @@ impl Erased {
     pub(crate) unsafe fn downcast_ref<T>(&self) -> &T {
         // SAFETY: the caller guarantees the cell is a `Cell<T>`; it is alive while `self` is.
         unsafe { &(*self.ptr.cast::<Cell<T>>().as_ptr()).value }
+    }
+
+    /// `&mut T` if this is the only reference to the value.
+    ///
+    /// # Safety
+    ///
+    /// `T` must be the type of the [`Shared`] that was erased into `self`.
+    #[inline(always)]
+    pub(crate) unsafe fn get_mut<T>(&mut self) -> Option<&mut T> {
+        if self.header().count.load(Ordering::Acquire) != 1 {
+            return None;
+        }
+        // SAFETY: the count is 1 and we hold `&mut self`, so no other reference exists and
+        // none can be created while the borrow lives; the caller guarantees the type.
+        Some(unsafe { &mut (*self.ptr.cast::<Cell<T>>().as_ptr()).value })
     }
 
     /// `&mut T`, first replacing `self` by a private copy if the value is shared; see

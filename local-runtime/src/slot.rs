@@ -38,6 +38,15 @@ mod sealed {
             f: impl FnOnce(Result<&mut TableRef<Self>, AccessError>) -> R,
         ) -> R;
 
+        /// Calls `f` with the current table if a write may change it in place right away (see
+        /// `State::fast_writable`); otherwise hands `arg` back untouched. `f` hands `arg` back
+        /// too when it cannot finish without the general path.
+        fn fast_write<A, R>(
+            token: Token,
+            arg: A,
+            f: impl FnOnce(&mut Table<Self>, A) -> Result<R, A>,
+        ) -> Result<R, A>;
+
         /// A child of the current context (with its thread-critical namespace) in which
         /// `edit` has changed this mode's table: what scoped overrides run in.
         fn child(token: Token, edit: impl FnOnce(&mut TableRef<Self>, &mut Garbage<Self>))
@@ -53,6 +62,18 @@ mod sealed {
         #[inline]
         fn write<R>(_: Token, f: impl FnOnce(Result<&mut TableRef<Self>, AccessError>) -> R) -> R {
             crate::state::with_state(|state| f(state.writable()))
+        }
+
+        #[inline(always)]
+        fn fast_write<A, R>(
+            _: Token,
+            arg: A,
+            f: impl FnOnce(&mut Table<Self>, A) -> Result<R, A>,
+        ) -> Result<R, A> {
+            crate::state::with_state(|state| match state.fast_writable() {
+                Some(table) => f(table, arg),
+                None => Err(arg),
+            })
         }
 
         fn child(_: Token, edit: impl FnOnce(&mut TableRef<Self>, &mut Garbage<Self>)) -> Child {
@@ -74,6 +95,16 @@ mod sealed {
         #[inline]
         fn write<R>(_: Token, f: impl FnOnce(Result<&mut TableRef<Self>, AccessError>) -> R) -> R {
             crate::tc::write(f)
+        }
+
+        #[inline(always)]
+        fn fast_write<A, R>(
+            _: Token,
+            arg: A,
+            _: impl FnOnce(&mut Table<Self>, A) -> Result<R, A>,
+        ) -> Result<R, A> {
+            // Thread-critical writes look their namespace up in a map: always the general path.
+            Err(arg)
         }
 
         fn child(_: Token, edit: impl FnOnce(&mut TableRef<Self>, &mut Garbage<Self>)) -> Child {

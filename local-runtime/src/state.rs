@@ -12,8 +12,8 @@
 //! # Borrowing rules
 //!
 //! Readers hand user closures `&T`s that point into the heap cells of the current table. While
-//! any such borrow is alive on this thread (`readers > 0`), writes must not modify or free those
-//! cells. Instead of tracking which cells are borrowed, a write made while `readers > 0` first
+//! any such borrow is alive on this thread (`borrows` counts them), writes must not modify or free those
+//! cells. Instead of tracking which cells are borrowed, a write made while any is alive first
 //! parks an extra reference to the current table in the `graveyard`: the table is then shared,
 //! so the write copies whatever it changes (copy-on-write) and every borrowed cell stays alive
 //! and unchanged. The graveyard is emptied when the last reader finishes.
@@ -49,39 +49,48 @@ enum Root {
 pub struct State {
     /// The current context: the installed one, or the thread's root context.
     current: UnsafeCell<ManuallyDrop<TableRef>>,
-    /// Active [`Installed`] guards on this thread.
-    installs: Cell<usize>,
-    /// Active [`Installed`] guards that are polling a future.
-    async_polls: Cell<usize>,
+    /// Active [`Installed`] guards on this thread (low 32 bits) and, of those, the ones that
+    /// poll a future (high 32 bits): one word, updated once per guard.
+    frames: Cell<u64>,
     /// Active borrows of context values handed to user closures.
-    readers: Cell<usize>,
-    /// Tables kept alive (unmodified) until `readers` drops to zero.
+    /// Active borrows of context values handed to user closures (low bits), and
+    /// [`GRAVEYARD_NOT_EMPTY`]: one word, so that the end of a read checks both at once.
+    borrows: Cell<usize>,
+    /// Tables kept alive (unmodified) until no borrow is left.
     graveyard: UnsafeCell<ManuallyDrop<Vec<Grave>>>,
     root: Cell<Root>,
-    /// Inside a guard that binds a thread-critical namespace (a crate task, a scope).
-    tc_bound: Cell<bool>,
-    /// That namespace's id; 0 until its first write.
-    tc_namespace: Cell<u64>,
-    /// The bound namespace got a table on this thread during the innermost bound guard.
-    tc_touched: Cell<bool>,
-    /// Inside a closure this crate runs on a thread of its own choosing (`spawn_blocking`,
-    /// `sync_to_async`, `thread::spawn`), whose sync namespace it may use.
-    blocking: Cell<bool>,
+    /// The thread-critical state of the innermost guards, one word so that a guard saves and
+    /// restores it with one load and one store: the bound namespace's id (0 until its first
+    /// write) and the flags [`TC_BOUND`], [`TC_TOUCHED`] and [`BLOCKING`].
+    tc: Cell<u64>,
 }
+
+/// The bit of `State::borrows` that says the graveyard holds something.
+const GRAVEYARD_NOT_EMPTY: usize = 1 << (usize::BITS - 1);
+
+/// `State::frames` units: any guard, a guard polling a future.
+const FRAME: u64 = 1;
+const ASYNC_FRAME: u64 = 1 | 1 << 32;
+
+/// `State::tc`: inside a guard that binds a thread-critical namespace (a crate task, a scope).
+const TC_BOUND: u64 = 1 << 63;
+/// `State::tc`: the bound namespace got a table on this thread during the innermost bound guard.
+const TC_TOUCHED: u64 = 1 << 62;
+/// `State::tc`: inside a closure this crate runs on a thread of its own choosing
+/// (`spawn_blocking`, `sync_to_async`, `thread::spawn`), whose sync namespace it may use.
+const BLOCKING: u64 = 1 << 61;
+/// `State::tc`: the bits that hold the namespace id.
+const NAMESPACE: u64 = BLOCKING - 1;
 
 thread_local! {
     static STATE: State = const {
         State {
             current: UnsafeCell::new(ManuallyDrop::new(None)),
-            installs: Cell::new(0),
-            async_polls: Cell::new(0),
-            readers: Cell::new(0),
+            frames: Cell::new(0),
+            borrows: Cell::new(0),
             graveyard: UnsafeCell::new(ManuallyDrop::new(Vec::new())),
             root: Cell::new(Root::Unregistered),
-            tc_bound: Cell::new(false),
-            tc_namespace: Cell::new(0),
-            tc_touched: Cell::new(false),
-            blocking: Cell::new(false),
+            tc: Cell::new(0),
         }
     };
 }
@@ -93,6 +102,9 @@ impl Drop for RootGuard {
     fn drop(&mut self) {
         let (root, graveyard) = with_state(|state| {
             state.root.set(Root::Gone);
+            state
+                .borrows
+                .set(state.borrows.get() & !GRAVEYARD_NOT_EMPTY);
             // Thread exit happens with no guard installed and no reader active (both are
             // scoped to stack frames), so `current` is the root and nothing borrows it.
             // SAFETY: no reference into `current` or `graveyard` is alive (see above), and the
@@ -116,9 +128,17 @@ thread_local! {
 }
 
 /// Runs `f` with this thread's state. Never fails: the state has no destructor.
+///
+/// The address is taken with a closure small enough for `LocalKey::with` to inline (a plain
+/// thread-local address computation); `f` itself runs outside it, so that even a large `f`
+/// does not turn every access into a call through the key's accessor function.
 #[inline(always)]
 pub(crate) fn with_state<R>(f: impl FnOnce(&State) -> R) -> R {
-    STATE.with(f)
+    let state: *const State = STATE.with(core::ptr::from_ref);
+    // SAFETY: `State` has no destructor (its fields are `Cell`s and `ManuallyDrop`s), so this
+    // thread's instance stays valid until the thread itself is gone; the reference does not
+    // leave this call, which runs on this thread.
+    f(unsafe { &*state })
 }
 
 /// True inside a tokio task (or `spawn_blocking` closure) that no crate guard is tracking.
@@ -138,13 +158,14 @@ impl State {
     /// True while user code borrows context values on this thread.
     #[inline]
     pub(crate) fn has_readers(&self) -> bool {
-        self.readers.get() > 0
+        self.borrows.get() & !GRAVEYARD_NOT_EMPTY != 0
     }
 
     /// Keeps `grave` alive until the last reader is done.
     pub(crate) fn park(&self, grave: Grave) {
         // SAFETY: nothing else borrows the graveyard; pushing runs no user code.
         unsafe { (*self.graveyard.get()).push(grave) };
+        self.borrows.set(self.borrows.get() | GRAVEYARD_NOT_EMPTY);
     }
 
     /// The thread-critical namespace code here uses: the bound task's (if it has one yet), or
@@ -152,10 +173,11 @@ impl State {
     /// or a task that has not written yet.
     #[inline]
     pub(crate) fn tc_namespace(&self) -> Option<u64> {
-        if self.tc_bound.get() {
-            let id = self.tc_namespace.get();
+        let tc = self.tc.get();
+        if tc & TC_BOUND != 0 {
+            let id = tc & NAMESPACE;
             (id != 0).then_some(id)
-        } else if self.blocking.get() || !in_untracked_task() {
+        } else if tc & BLOCKING != 0 || !in_untracked_task() {
             Some(0)
         } else {
             None
@@ -165,14 +187,19 @@ impl State {
     /// Like [`State::tc_namespace`], allocating the bound task's id on its first write.
     #[inline]
     pub(crate) fn tc_namespace_for_write(&self) -> Result<u64, AccessError> {
-        if self.tc_bound.get() {
-            let mut id = self.tc_namespace.get();
+        let tc = self.tc.get();
+        if tc & TC_BOUND != 0 {
+            let mut id = tc & NAMESPACE;
             if id == 0 {
                 id = crate::tc::new_namespace_id();
-                self.tc_namespace.set(id);
+                assert!(
+                    id <= NAMESPACE,
+                    "ctxlocal: thread-critical namespace ids exhausted"
+                );
+                self.tc.set(tc | id);
             }
             Ok(id)
-        } else if self.blocking.get() || !in_untracked_task() {
+        } else if tc & BLOCKING != 0 || !in_untracked_task() {
             Ok(0)
         } else {
             Err(AccessError::untracked_task())
@@ -182,7 +209,7 @@ impl State {
     /// Records that the bound namespace has a table on this thread.
     #[inline]
     pub(crate) fn tc_touch(&self) {
-        self.tc_touched.set(true);
+        self.tc.set(self.tc.get() | TC_TOUCHED);
     }
 
     /// The context reads see: `None` if it is empty, or if this is untracked tokio work, which
@@ -195,7 +222,7 @@ impl State {
         // into the table's heap cell, which the graveyard keeps alive and unmodified for as
         // long as a reader needs it, even if `current` is replaced meanwhile.
         let table = unsafe { (*self.current.get()).as_deref() }?;
-        if self.installs.get() == 0 && in_untracked_task() {
+        if self.frames.get() as u32 == 0 && in_untracked_task() {
             return None;
         }
         Some(table)
@@ -206,7 +233,7 @@ impl State {
     pub(crate) fn snapshot(&self) -> TableRef {
         // SAFETY: as in `visible`; cloning only touches the reference count.
         let current = unsafe { &*self.current.get() };
-        if current.is_none() || (self.installs.get() == 0 && in_untracked_task()) {
+        if current.is_none() || (self.frames.get() as u32 == 0 && in_untracked_task()) {
             return None;
         }
         TableRef::clone(current)
@@ -217,10 +244,35 @@ impl State {
     pub(crate) fn snapshot_for_child(&self) -> TableRef {
         // SAFETY: as in `visible`; making the child's table runs no user code.
         let current = unsafe { &*self.current.get() };
-        if current.is_none() || (self.installs.get() == 0 && in_untracked_task()) {
+        if current.is_none() || (self.frames.get() as u32 == 0 && in_untracked_task()) {
             return None;
         }
         Table::for_child(current)
+    }
+
+    /// The current table, if a write may change it in place right away: with no reader
+    /// active, inside a crate frame or in a root context already set up, and not shared with
+    /// another context. The fast path of writes; `None` sends them to [`State::writable`].
+    ///
+    /// Same contract as `writable`: no user code and no access to thread state while the
+    /// returned reference is held.
+    #[inline(always)]
+    #[allow(clippy::mut_from_ref)]
+    pub(crate) fn fast_writable(&self) -> Option<&mut Table> {
+        // `borrows == 0`: no reader, and (as a shortcut) an empty graveyard.
+        if self.borrows.get() != 0 {
+            return None;
+        }
+        // Outside crate frames, the root context: only once its destructor is registered, and
+        // never in untracked tokio work (which `writable` refuses).
+        if self.frames.get() as u32 == 0
+            && (self.root.get() != Root::Registered || in_untracked_task())
+        {
+            return None;
+        }
+        // SAFETY: as in `writable`; with no reader, nothing borrows the table's cells either.
+        let current = unsafe { &mut **self.current.get() };
+        current.as_mut()?.get_mut()
     }
 
     /// Mutable access to the current context, or why writing is refused here.
@@ -230,7 +282,7 @@ impl State {
     #[inline]
     #[allow(clippy::mut_from_ref)]
     pub(crate) fn writable(&self) -> Result<&mut TableRef, AccessError> {
-        if self.installs.get() == 0 {
+        if self.frames.get() as u32 == 0 {
             if in_untracked_task() {
                 return Err(AccessError::untracked_task());
             }
@@ -238,7 +290,7 @@ impl State {
                 self.register_root()?;
             }
         }
-        if self.readers.get() > 0 {
+        if self.has_readers() {
             self.protect_borrowed();
         }
         // SAFETY: no reader holds a reference to the `current` field itself (readers borrow
@@ -275,7 +327,7 @@ impl State {
     /// Marks a borrow handed to user code; the returned guard ends it (also on panic).
     #[inline]
     pub(crate) fn read_guard(&self) -> ReadGuard<'_> {
-        self.readers.set(self.readers.get() + 1);
+        self.borrows.set(self.borrows.get() + 1);
         ReadGuard { state: self }
     }
 
@@ -290,7 +342,7 @@ impl State {
     /// True while this thread is polling a future inside a crate guard.
     #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
     pub(crate) fn in_async_poll(&self) -> bool {
-        self.async_polls.get() > 0
+        self.frames.get() >> 32 != 0
     }
 }
 
@@ -306,7 +358,7 @@ pub(crate) struct ReadGuard<'a> {
 impl Drop for ReadGuard<'_> {
     #[inline]
     fn drop(&mut self) {
-        self.state.readers.set(self.state.readers.get() - 1);
+        self.state.borrows.set(self.state.borrows.get() - 1);
     }
 }
 
@@ -319,8 +371,8 @@ impl Drop for CollectGarbage {
     #[inline]
     fn drop(&mut self) {
         with_state(|state| {
-            // SAFETY: shared access to read the length.
-            if state.readers.get() == 0 && unsafe { !(*state.graveyard.get()).is_empty() } {
+            // No reader left, and something parked: one comparison.
+            if state.borrows.get() == GRAVEYARD_NOT_EMPTY {
                 state.empty_graveyard();
             }
         });
@@ -333,6 +385,7 @@ impl State {
         // SAFETY: no reader is left and no reference into a parked table exists (see
         // `CollectGarbage`); the Vec is moved out before anything is dropped.
         let parked = unsafe { core::mem::take(&mut **self.graveyard.get()) };
+        self.borrows.set(self.borrows.get() & !GRAVEYARD_NOT_EMPTY);
         // May run user `Drop` code, which may read or write: no borrow is held here.
         drop(parked);
     }
@@ -372,53 +425,45 @@ pub(crate) struct Installed<'a> {
     slot: &'a mut TableRef,
     kind: Kind,
     tc: Option<&'a mut TcBinding>,
-    saved_tc_bound: bool,
-    saved_tc_namespace: u64,
-    saved_tc_touched: bool,
-    saved_blocking: bool,
+    /// `State::tc` before this guard.
+    saved_tc: u64,
 }
 
 impl<'a> Installed<'a> {
     #[inline]
     pub(crate) fn new(slot: &'a mut TableRef, kind: Kind, tc: Tc<'a>) -> Self {
         with_state(|state| {
+            let frames = state.frames.get();
             let tc = match tc {
                 Tc::Keep => None,
                 Tc::Bind(binding) => Some(binding),
-                Tc::BindIfTopLevel(binding) => (state.async_polls.get() == 0).then_some(binding),
+                Tc::BindIfTopLevel(binding) => (frames >> 32 == 0).then_some(binding),
             };
             state.swap_current(slot);
-            state.installs.set(state.installs.get() + 1);
-            if kind == Kind::Async {
-                state.async_polls.set(state.async_polls.get() + 1);
-            }
-            let saved_blocking = state.blocking.get();
-            match kind {
-                Kind::Blocking => state.blocking.set(true),
+            state.frames.set(
+                frames
+                    + match kind {
+                        Kind::Async => ASYNC_FRAME,
+                        Kind::Sync | Kind::Blocking => FRAME,
+                    },
+            );
+            let saved_tc = state.tc.get();
+            let mut next = match kind {
+                Kind::Blocking => saved_tc | BLOCKING,
                 // A task's thread-critical values are its own namespace's, not the thread's.
-                Kind::Async => state.blocking.set(false),
-                Kind::Sync => {}
-            }
-            let (saved_tc_bound, saved_tc_namespace, saved_tc_touched) = match &tc {
-                Some(binding) => (
-                    state.tc_bound.replace(true),
-                    state.tc_namespace.replace(binding.id),
-                    state.tc_touched.replace(false),
-                ),
-                None => (
-                    state.tc_bound.get(),
-                    state.tc_namespace.get(),
-                    state.tc_touched.get(),
-                ),
+                Kind::Async => saved_tc & !BLOCKING,
+                Kind::Sync => saved_tc,
             };
+            if let Some(binding) = &tc {
+                // Bound to the binding's namespace, not touched yet.
+                next = (next & BLOCKING) | TC_BOUND | binding.id;
+            }
+            state.tc.set(next);
             Installed {
                 slot,
                 kind,
                 tc,
-                saved_tc_bound,
-                saved_tc_namespace,
-                saved_tc_touched,
-                saved_blocking,
+                saved_tc,
             }
         })
     }
@@ -429,21 +474,30 @@ impl Drop for Installed<'_> {
     fn drop(&mut self) {
         let touched = with_state(|state| {
             state.swap_current(self.slot);
-            state.installs.set(state.installs.get() - 1);
-            if self.kind == Kind::Async {
-                state.async_polls.set(state.async_polls.get() - 1);
+            state.frames.set(
+                state.frames.get()
+                    - match self.kind {
+                        Kind::Async => ASYNC_FRAME,
+                        Kind::Sync | Kind::Blocking => FRAME,
+                    },
+            );
+            let now = state.tc.get();
+            match self.tc.as_deref_mut() {
+                Some(binding) => {
+                    // Keep the id the namespace got on its first write, if it wrote.
+                    binding.id = now & NAMESPACE;
+                    state.tc.set(self.saved_tc);
+                    now & TC_TOUCHED != 0
+                }
+                None => {
+                    // An unbound guard only changed the blocking flag: the enclosing binding's
+                    // namespace may have been allocated or touched meanwhile, which stays.
+                    state.tc.set((now & !BLOCKING) | (self.saved_tc & BLOCKING));
+                    false
+                }
             }
-            state.blocking.set(self.saved_blocking);
-            let binding = self.tc.as_deref_mut()?;
-            // Keep the id the namespace got on its first write, if it wrote.
-            binding.id = state.tc_namespace.get();
-            let touched = state.tc_touched.get();
-            state.tc_bound.set(self.saved_tc_bound);
-            state.tc_namespace.set(self.saved_tc_namespace);
-            state.tc_touched.set(self.saved_tc_touched);
-            Some(touched)
         });
-        if touched == Some(true) {
+        if touched {
             if let Some(binding) = self.tc.as_deref_mut() {
                 binding.note_current_thread();
             }

@@ -108,6 +108,19 @@ impl<M> Table<M> {
         Some(unsafe { entry.downcast_ref::<V>() })
     }
 
+    /// The values of `key`'s struct if they exist and nothing else shares them (the table is
+    /// `&mut`, hence unshared too): the fast path of writes, which then need no copy. Marks
+    /// the struct written.
+    #[inline(always)]
+    pub(crate) fn unique_entry_mut<V: Values>(&mut self, key: &StructKey<V, M>) -> Option<&mut V> {
+        let index = key.assigned_index()?;
+        let entry = self.entries.get_mut(index)?.as_mut()?;
+        // SAFETY: as in `get`: this index belongs to `key`, whose entries are `Shared<V>`.
+        let values = unsafe { entry.get_mut::<V>() }?;
+        self.written.mark(index);
+        Some(values)
+    }
+
     /// Makes `table` writable (creating or privately copying it as needed), then returns the
     /// values of `key`'s struct, created empty or privately copied as needed.
     #[inline]
