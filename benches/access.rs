@@ -28,17 +28,20 @@
 //! with one 16-byte load, a store-forwarding stall that added about 6 ns to whichever row
 //! returned one (it made tokio's `try_with` look 9x slower than its `with`).
 
-use std::cell::{Cell, RefCell};
 use std::hint::black_box;
-use std::time::{Duration, Instant};
 
 use criterion::{
     BenchmarkGroup, Criterion, criterion_group, criterion_main, measurement::WallTime,
 };
 use ctxlocal::{Context, async_local};
 
-/// A realistic `String` value: a request id.
-const NAME: &str = "0b7c6a1e-5f7d-4a3e-9c2d-1f2e3d4c5b6a";
+#[path = "support/anchors.rs"]
+mod anchors;
+#[path = "support/harness.rs"]
+mod harness;
+
+use anchors::*;
+use harness::iter_after_snapshot;
 
 #[async_local]
 struct Req {
@@ -49,20 +52,6 @@ struct Req {
     #[local(default)]
     label: String,
 }
-
-tokio::task_local! {
-    static TL_ID: u64;
-    static TL_NAME: String;
-}
-
-thread_local! {
-    static CELL_ID: Cell<u64> = const { Cell::new(0) };
-    static REF_ID: RefCell<u64> = const { RefCell::new(0) };
-    static REF_NAME: RefCell<String> = const { RefCell::new(String::new()) };
-}
-
-struct OtelId(u64);
-struct OtelName(String);
 
 /// Sets every `Req` field in the current context.
 fn set_req() {
@@ -78,28 +67,6 @@ fn task_context() -> Context {
         set_req();
         Context::current()
     })
-}
-
-/// Times `per_iter` run `iters` times, each right after a fresh `Context::current()`
-/// snapshot, and drops the snapshots outside the timed region (in chunks), so that the number
-/// is "snapshot + what `per_iter` costs right after it", not the freeing of old contexts.
-fn iter_after_snapshot(iters: u64, mut per_iter: impl FnMut(u64)) -> Duration {
-    const CHUNK: u64 = 1024;
-    let mut kept: Vec<Context> = Vec::with_capacity(CHUNK as usize);
-    let mut total = Duration::ZERO;
-    let mut done = 0;
-    while done < iters {
-        let n = CHUNK.min(iters - done);
-        let start = Instant::now();
-        for i in 0..n {
-            kept.push(Context::current());
-            per_iter(black_box(i));
-        }
-        total += start.elapsed();
-        kept.clear();
-        done += n;
-    }
-    total
 }
 
 fn read_u64_ctxlocal(group: &mut BenchmarkGroup<'_, WallTime>, place: &str) {

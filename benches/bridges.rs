@@ -12,11 +12,16 @@
 //!   `Runtime::block_on(fut)` on a current-thread runtime built once.
 
 use std::hint::black_box;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use ctxlocal::{Context, FutureExt, async_local};
-use tokio::runtime::{Builder, Runtime};
+use ctxlocal::{Context, async_local};
+use tokio::runtime::Builder;
+
+#[path = "support/harness.rs"]
+mod harness;
+
+use harness::{in_task, runtime};
 
 #[async_local]
 struct Req {
@@ -30,27 +35,6 @@ fn context_with_values() -> Context {
         Req::set_name("0b7c6a1e-5f7d-4a3e-9c2d-1f2e3d4c5b6a".to_owned());
         Context::current()
     })
-}
-
-fn runtime(multi_thread: bool) -> Runtime {
-    let mut builder = if multi_thread {
-        let mut b = Builder::new_multi_thread();
-        b.worker_threads(2);
-        b
-    } else {
-        Builder::new_current_thread()
-    };
-    builder.build().expect("runtime")
-}
-
-/// Runs `body(iters)` in a task on `rt` that carries `ctx`; returns the time it measured.
-fn in_task<B, Fut>(rt: &Runtime, ctx: &Context, iters: u64, body: B) -> Duration
-where
-    B: FnOnce(u64) -> Fut + Send + 'static,
-    Fut: Future<Output = Duration> + Send + 'static,
-{
-    let task = async move { body(iters).await }.in_context(ctx.clone());
-    rt.block_on(async move { tokio::spawn(task).await.expect("bench task") })
 }
 
 fn sync_to_async(c: &mut Criterion) {

@@ -18,20 +18,21 @@
 use core::future::Future;
 use core::pin::{Pin, pin};
 use core::task::{Context as TaskCx, Poll, Waker};
-use std::cell::{Cell, RefCell};
 use std::hint::black_box;
 use std::process::Command;
 
 use ctxlocal::{Context, async_local};
 
+#[path = "support/anchors.rs"]
+mod anchors;
 #[path = "support/shapes.rs"]
 mod shapes;
 
+use anchors::*;
 use shapes::SHAPES;
 
 const CALLS: usize = 100_000;
 const CHILD_ARG: &str = "--callgrind-child";
-const NAME: &str = "0b7c6a1e-5f7d-4a3e-9c2d-1f2e3d4c5b6a";
 
 #[async_local]
 struct Req {
@@ -40,19 +41,6 @@ struct Req {
     #[local(default)]
     hits: u64,
 }
-
-tokio::task_local! {
-    static TL_ID: u64;
-    static TL_NAME: String;
-}
-
-thread_local! {
-    static CELL_ID: Cell<u64> = const { Cell::new(0) };
-    static REF_ID: RefCell<u64> = const { RefCell::new(0) };
-    static REF_NAME: RefCell<String> = const { RefCell::new(String::new()) };
-}
-
-struct OtelId(u64);
 
 /// Declares `#[inline(never)] fn $name() -> $ty { $body }` for each operation. Each body
 /// starts with a `black_box` of the function's name, a marker that costs the same in every

@@ -13,36 +13,17 @@
 //! `Context::run`, as in a task (see `benches/access.rs` for why that is the same path).
 
 use std::hint::black_box;
-use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use ctxlocal::Context;
 
+#[path = "support/harness.rs"]
+mod harness;
 #[path = "support/shapes.rs"]
 mod shapes;
 
+use harness::iter_after_snapshot;
 use shapes::SHAPES;
-
-/// Times `per_iter` right after a fresh snapshot, `iters` times; the snapshots are dropped in
-/// chunks outside the timed region.
-fn iter_after_snapshot(iters: u64, per_iter: impl Fn(u64)) -> Duration {
-    const CHUNK: u64 = 1024;
-    let mut kept: Vec<Context> = Vec::with_capacity(CHUNK as usize);
-    let mut total = Duration::ZERO;
-    let mut done = 0;
-    while done < iters {
-        let n = CHUNK.min(iters - done);
-        let start = Instant::now();
-        for i in 0..n {
-            kept.push(Context::current());
-            per_iter(black_box(i));
-        }
-        total += start.elapsed();
-        kept.clear();
-        done += n;
-    }
-    total
-}
 
 fn scaling(c: &mut Criterion) {
     let mut group = c.benchmark_group("scaling/current");

@@ -17,11 +17,15 @@ use core::future::Future;
 use core::pin::{Pin, pin};
 use core::task::{Context as TaskCx, Poll, Waker};
 use std::hint::black_box;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use ctxlocal::{Context, FutureExt, async_local};
-use tokio::runtime::{Builder, Runtime};
+use ctxlocal::{Context, async_local};
+
+#[path = "support/harness.rs"]
+mod harness;
+
+use harness::{in_task, runtime};
 
 #[async_local]
 struct Req {
@@ -97,29 +101,6 @@ fn polls(c: &mut Criterion) {
         )
     });
     group.finish();
-}
-
-fn runtime(multi_thread: bool) -> Runtime {
-    let mut builder = if multi_thread {
-        let mut b = Builder::new_multi_thread();
-        b.worker_threads(2);
-        b
-    } else {
-        Builder::new_current_thread()
-    };
-    builder.build().expect("runtime")
-}
-
-/// Runs `body(iters)` inside a task spawned on `rt` that carries `ctx`, and returns the time
-/// it measured. On the multi-thread runtime this puts the loop on a worker thread, where a
-/// spawn lands in the worker's local queue, as it does for a request handler.
-fn in_task<B, Fut>(rt: &Runtime, ctx: &Context, iters: u64, body: B) -> Duration
-where
-    B: FnOnce(u64) -> Fut + Send + 'static,
-    Fut: Future<Output = Duration> + Send + 'static,
-{
-    let task = async move { body(iters).await }.in_context(ctx.clone());
-    rt.block_on(async move { tokio::spawn(task).await.expect("bench task") })
 }
 
 fn spawns(c: &mut Criterion) {

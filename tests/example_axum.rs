@@ -7,31 +7,19 @@
 #[path = "../examples/axum_request_id.rs"]
 #[allow(dead_code)]
 mod axum_request_id;
+mod support;
 
 use std::collections::BTreeMap;
-use std::io;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::OnceLock;
 
 use axum_request_id::{LOG_LINES_PER_REQUEST, RequestCtx, client, fetch, start};
+use support::Captured;
 
 /// The layers that answer, in order, one line each.
 const PLACES: [&str; 4] = ["handler", "service", "db", "audit"];
 
 /// What the process-wide subscriber has written. Tests in this file run in parallel and share
 /// it, so each uses its own range of order numbers and looks only at those lines.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
 fn logs() -> &'static Captured {
     static LOGS: OnceLock<Captured> = OnceLock::new();
     LOGS.get_or_init(|| {

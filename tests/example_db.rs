@@ -7,40 +7,22 @@
 #[path = "../examples/db_connection_per_context.rs"]
 #[allow(dead_code)]
 mod db_connection_per_context;
+mod support;
 
 use std::collections::{HashMap, HashSet};
-use std::path::PathBuf;
 
 use db_connection_per_context::{
     ITEMS_PER_REQUEST, POOL_THREADS, REQUESTS, Settings, close_connection, has_connection,
     run_demo, thread_name, with_connection,
 };
 use rusqlite::Connection;
-
-/// A database file in the temp directory, removed when dropped.
-struct TempDb(PathBuf);
+use support::TempDb;
 
 impl TempDb {
-    fn new(name: &str) -> Self {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos();
-        let file = format!("ctxlocal-{name}-{}-{nanos}.sqlite3", std::process::id());
-        TempDb(std::env::temp_dir().join(file))
-    }
-
     fn settings(&self) -> Settings {
         Settings {
             database: self.0.clone(),
         }
-    }
-}
-
-impl Drop for TempDb {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-        let _ = std::fs::remove_file(self.0.with_extension("sqlite3-journal"));
     }
 }
 

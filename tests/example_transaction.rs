@@ -7,27 +7,17 @@
 #[allow(dead_code)]
 mod transaction_scope;
 
+mod support;
+
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::path::PathBuf;
 
 use rusqlite::Connection;
+use support::TempDb;
 use transaction_scope::{
     Settings, TxError, atomic, balance, debit_credit, in_transaction, run_demo, setup, transfer,
 };
 
-/// A database file in the temp directory, removed when dropped.
-struct TempDb(PathBuf);
-
 impl TempDb {
-    fn new(name: &str) -> Self {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos();
-        let file = format!("ctxlocal-tx-{name}-{}-{nanos}.sqlite3", std::process::id());
-        TempDb(std::env::temp_dir().join(file))
-    }
-
     /// Runs `f` with this database in the context, after creating the two accounts.
     fn run<R>(&self, f: impl FnOnce() -> R) -> R {
         Settings {
@@ -63,13 +53,6 @@ impl TempDb {
             .unwrap()
             .collect::<Result<_, _>>()
             .unwrap()
-    }
-}
-
-impl Drop for TempDb {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-        let _ = std::fs::remove_file(self.0.with_extension("sqlite3-journal"));
     }
 }
 

@@ -16,31 +16,19 @@
 #[path = "../examples/axum_request_id.rs"]
 #[allow(dead_code)]
 mod axum_request_id;
+mod support;
 
 use std::collections::HashSet;
-use std::io;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum_request_id::{LOG_LINES_PER_REQUEST, client, fetch, start};
+use support::Captured;
 
 const CONCURRENCY: usize = 128;
 const DEFAULT_REQUESTS: usize = 5_000;
 const TIME_LIMIT: Duration = Duration::from_secs(600);
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
 
 /// The id the client sends with request `n` (and the user, so that a value the handler sets
 /// in the middle of the request is checked too).
@@ -78,14 +66,7 @@ fn check_reply(n: usize, reply: &axum_request_id::Reply) -> Option<String> {
 
 #[test]
 fn every_response_and_every_log_line_carries_its_own_request_id() {
-    let requests: usize = std::env::var("CTXLOCAL_LOAD_REQUESTS")
-        .ok()
-        .map(|n| {
-            n.replace(['_', ','], "")
-                .parse()
-                .expect("CTXLOCAL_LOAD_REQUESTS")
-        })
-        .unwrap_or(DEFAULT_REQUESTS);
+    let requests = support::env_count("CTXLOCAL_LOAD_REQUESTS", DEFAULT_REQUESTS);
     let captured = Captured::default();
     let writer = captured.clone();
     tracing::subscriber::set_global_default(axum_request_id::subscriber(move || writer.clone()))

@@ -3,11 +3,11 @@
 //! text and JSON output, with no parameter passing.
 #![cfg(feature = "tracing")]
 
-use std::io;
-use std::sync::{Arc, Mutex};
-
 use ctxlocal::async_local;
 use ctxlocal::tracing::ContextWriter;
+
+mod support;
+use support::Captured;
 
 #[async_local]
 struct RequestCtx {
@@ -16,20 +16,6 @@ struct RequestCtx {
     #[local(trace)]
     user: Option<u64>,
     not_traced: String,
-}
-
-/// Collects what the subscriber writes.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
 }
 
 impl Captured {

@@ -217,13 +217,50 @@ pub fn finishes_within<R: Send + 'static>(
     }
 }
 
-/// Reads a count from an environment variable (`_` separators allowed), or `default`.
+/// Reads a count from an environment variable (`_` or `,` separators allowed), or `default`.
 pub fn env_count(name: &str, default: usize) -> usize {
     match std::env::var(name) {
         Ok(text) => text
-            .replace('_', "")
+            .replace(['_', ','], "")
             .parse()
             .unwrap_or_else(|_| panic!("{name}={text:?} is not a count")),
         Err(_) => default,
+    }
+}
+
+/// A `Write` target that keeps everything written to it, for tests that read back what a
+/// `tracing` subscriber printed. Clones share the buffer.
+#[derive(Clone, Default)]
+pub struct Captured(pub std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// A SQLite database file in the temp directory, unique per process, name and time, removed
+/// (with its journal) when dropped.
+pub struct TempDb(pub std::path::PathBuf);
+
+impl TempDb {
+    pub fn new(name: &str) -> Self {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos();
+        let file = format!("ctxlocal-{name}-{}-{nanos}.sqlite3", std::process::id());
+        TempDb(std::env::temp_dir().join(file))
+    }
+}
+
+impl Drop for TempDb {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+        let _ = std::fs::remove_file(self.0.with_extension("sqlite3-journal"));
     }
 }
