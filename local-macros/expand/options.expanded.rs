@@ -47,6 +47,7 @@ const _: () = {
         fn inherited(
             &self,
         ) -> framework::context::__private::core::option::Option<Self> {
+            #[allow(unused_mut)]
             let mut any_set = false;
             {
                 any_set |= self.transaction.is_set();

@@ -140,6 +140,17 @@ fn option_inner(ty: &syn::Type) -> Option<&syn::Type> {
     }
 }
 
+/// What a propagated or traced field of type `ty` shows, and the pattern that binds it as
+/// `value` from the `Option<&ty>` a borrowing read gives: the value itself, or for an
+/// `Option<T>` field its `T` when it is `Some` (a `None` shows nothing).
+fn shown_value<'a>(private: &TokenStream, ty: &'a syn::Type) -> (&'a syn::Type, TokenStream) {
+    let some = quote!(#private::core::option::Option::Some);
+    match option_inner(ty) {
+        Some(inner) => (inner, quote!(#some(#some(value)))),
+        None => (ty, quote!(#some(value))),
+    }
+}
+
 /// For `#[local(propagate)]` fields: the functions that read them out of the current context
 /// (inject) and into a `Context` (extract), registered for the `baggage` module.
 fn propagation(input: &Struct) -> TokenStream {
@@ -166,17 +177,10 @@ fn propagation(input: &Struct) -> TokenStream {
         let ty = &field.ty;
         let cfgs = &field.cfgs;
         let proof = proof_ident(index);
-        let (text_ty, present, wrap) = match option_inner(ty) {
-            Some(inner) => (
-                inner,
-                quote!(#private::core::option::Option::Some(#private::core::option::Option::Some(value))),
-                quote!(#private::core::option::Option::Some(value)),
-            ),
-            None => (
-                ty,
-                quote!(#private::core::option::Option::Some(value)),
-                quote!(value),
-            ),
+        let (text_ty, present) = shown_value(&private, ty);
+        let wrap = match option_inner(ty) {
+            Some(_) => quote!(#private::core::option::Option::Some(value)),
+            None => quote!(value),
         };
         keys.push(quote!(#(#cfgs)* #name));
         checks.push(quote_spanned! {text_ty.span()=>
@@ -272,14 +276,7 @@ fn trace_hooks(input: &Struct) -> Option<TokenStream> {
         let name = &field.name;
         let ty = &field.ty;
         let cfgs = &field.cfgs;
-        // An `Option` field shows its value when it has one, and nothing when it is `None`.
-        let (shown_ty, present) = match option_inner(ty) {
-            Some(inner) => (
-                inner,
-                quote!(#private::core::option::Option::Some(#private::core::option::Option::Some(value))),
-            ),
-            None => (ty, quote!(#private::core::option::Option::Some(value))),
-        };
+        let (shown_ty, present) = shown_value(&private, ty);
         // Spanned at the field: a type with neither `Display` nor `Debug` is reported there.
         let show = quote_spanned! {shown_ty.span()=>
             (&#private::Trace::<#shown_ty>(value)).visit_trace(#name, visit)
@@ -403,16 +400,10 @@ fn values_impl(input: &Struct) -> TokenStream {
         quote!(#krate::__private)
     };
     let values = format_ident!("{}", VALUES);
-    let set_checks = input.fields.iter().map(|field| {
-        let name = &field.ident;
-        let cfgs = &field.cfgs;
-        quote! { #(#cfgs)* { any_set |= self.#name.is_set(); } }
-    });
+    let all_set = any_set(&input.fields.iter().collect::<Vec<_>>());
     let is_empty = quote! {
         fn is_empty(&self) -> bool {
-            #[allow(unused_mut)]
-            let mut any_set = false;
-            #(#set_checks)*
+            #all_set
             !any_set
         }
     };
@@ -424,11 +415,7 @@ fn values_impl(input: &Struct) -> TokenStream {
             }
         };
     }
-    let checks = not_inherited.iter().map(|field| {
-        let name = &field.ident;
-        let cfgs = &field.cfgs;
-        quote! { #(#cfgs)* { any_set |= self.#name.is_set(); } }
-    });
+    let not_inherited_set = any_set(&not_inherited);
     let resets = not_inherited.iter().map(|field| {
         let name = &field.ident;
         let cfgs = &field.cfgs;
@@ -441,8 +428,7 @@ fn values_impl(input: &Struct) -> TokenStream {
             #is_empty
 
             fn inherited(&self) -> #private::core::option::Option<Self> {
-                let mut any_set = false;
-                #(#checks)*
+                #not_inherited_set
                 if !any_set {
                     return #private::core::option::Option::None;
                 }
@@ -451,6 +437,21 @@ fn values_impl(input: &Struct) -> TokenStream {
                 #private::core::option::Option::Some(copy)
             }
         }
+    }
+}
+
+/// Statements that leave `any_set` true if any of `fields` is set in `self` (a values table);
+/// fields under `#[cfg]` count only where they exist.
+fn any_set(fields: &[&Field]) -> TokenStream {
+    let checks = fields.iter().map(|field| {
+        let name = &field.ident;
+        let cfgs = &field.cfgs;
+        quote! { #(#cfgs)* { any_set |= self.#name.is_set(); } }
+    });
+    quote! {
+        #[allow(unused_mut)]
+        let mut any_set = false;
+        #(#checks)*
     }
 }
 
@@ -513,15 +514,22 @@ fn field_accessors(input: &Struct, index: usize, field: &Field) -> TokenStream {
     let span = field.ident.span();
     let docs = Docs::new(input);
 
-    let with_name = format_ident!("with_{}", name, span = span);
-    let is_set_name = format_ident!("is_{}_set", name, span = span);
-    let set_name = format_ident!("set_{}", name, span = span);
-    let try_set_name = format_ident!("try_set_{}", name, span = span);
-    let replace_name = format_ident!("replace_{}", name, span = span);
-    let take_name = format_ident!("take_{}", name, span = span);
-    let update_name = format_ident!("update_{}", name, span = span);
-    let scope_name = format_ident!("scope_{}", name, span = span);
-    let sync_scope_name = format_ident!("sync_scope_{}", name, span = span);
+    // The getter is the field's identifier as written (`r#type`); the others are built from
+    // its name (`set_type`).
+    let [
+        _,
+        with_name,
+        is_set_name,
+        set_name,
+        try_set_name,
+        replace_name,
+        take_name,
+        update_name,
+        scope_name,
+        sync_scope_name,
+    ] = field
+        .accessor_names()
+        .map(|(accessor, _)| syn::Ident::new(&accessor, span));
 
     let what = |accessor: &syn::Ident| format!("{owner}::{accessor}");
     let what_set = what(&set_name);

@@ -59,3 +59,31 @@ pub(crate) struct Struct {
     pub fields: Vec<Field>,
     pub options: Options,
 }
+
+/// Names every struct gets, besides the per-field accessors (see `expand::struct_methods`).
+pub(crate) const STRUCT_METHODS: [&str; 4] = ["scope", "sync_scope", "set", "clear"];
+
+/// The method the `debug` option adds.
+pub(crate) const DEBUG_METHOD: &str = "debug_current";
+
+impl Field {
+    /// The accessors generated for this field, each with what it is (for diagnostics), in
+    /// this order: getter, `with_`, `is_*_set`, `set_`, `try_set_`, `replace_`, `take_`,
+    /// `update_`, `scope_`, `sync_scope_`. The one list both the collision check and the
+    /// expansion use.
+    pub(crate) fn accessor_names(&self) -> [(String, &'static str); 10] {
+        let name = &self.name;
+        [
+            (name.clone(), "getter"),
+            (format!("with_{name}"), "borrowing getter"),
+            (format!("is_{name}_set"), "`is_*_set` check"),
+            (format!("set_{name}"), "setter"),
+            (format!("try_set_{name}"), "fallible setter"),
+            (format!("replace_{name}"), "`replace_*` accessor"),
+            (format!("take_{name}"), "`take_*` accessor"),
+            (format!("update_{name}"), "`update_*` accessor"),
+            (format!("scope_{name}"), "`scope_*` accessor"),
+            (format!("sync_scope_{name}"), "`sync_scope_*` accessor"),
+        ]
+    }
+}

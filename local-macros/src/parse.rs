@@ -7,7 +7,7 @@ use syn::meta::ParseNestedMeta;
 use syn::spanned::Spanned;
 use syn::{Attribute, Data, DeriveInput, Expr, Fields, Path, Token};
 
-use crate::model::{Field, FieldDefault, Mode, Options, Struct};
+use crate::model::{DEBUG_METHOD, Field, FieldDefault, Mode, Options, STRUCT_METHODS, Struct};
 
 /// Accumulates errors so that the user sees all of them at once.
 #[derive(Default)]
@@ -28,28 +28,6 @@ impl Errors {
     fn finish(self) -> Result<(), syn::Error> {
         self.0.map_or(Ok(()), Err)
     }
-}
-
-/// Names every struct gets, besides the per-field accessors.
-pub(crate) const STRUCT_METHODS: [&str; 4] = ["scope", "sync_scope", "set", "clear"];
-
-/// The method the `debug` option adds.
-pub(crate) const DEBUG_METHOD: &str = "debug_current";
-
-/// The accessors generated for a field called `name`, with what each one is.
-pub(crate) fn accessor_names(name: &str) -> [(String, &'static str); 10] {
-    [
-        (name.to_owned(), "getter"),
-        (format!("with_{name}"), "borrowing getter"),
-        (format!("is_{name}_set"), "`is_*_set` check"),
-        (format!("set_{name}"), "setter"),
-        (format!("try_set_{name}"), "fallible setter"),
-        (format!("replace_{name}"), "`replace_*` accessor"),
-        (format!("take_{name}"), "`take_*` accessor"),
-        (format!("update_{name}"), "`update_*` accessor"),
-        (format!("scope_{name}"), "`scope_*` accessor"),
-        (format!("sync_scope_{name}"), "`sync_scope_*` accessor"),
-    ]
 }
 
 pub(crate) fn parse(args: TokenStream, input: &DeriveInput) -> Result<Struct, syn::Error> {
@@ -400,7 +378,7 @@ fn check_collisions(struct_ident: &syn::Ident, fields: &[Field], debug: bool, er
         );
     }
     for field in fields {
-        for (name, role) in accessor_names(&field.name) {
+        for (name, role) in field.accessor_names() {
             if let Some(owner) = owners.get(&name) {
                 errors.at(
                     field.ident.span(),
@@ -414,7 +392,7 @@ fn check_collisions(struct_ident: &syn::Ident, fields: &[Field], debug: bool, er
                 break;
             }
         }
-        for (name, role) in accessor_names(&field.name) {
+        for (name, role) in field.accessor_names() {
             owners
                 .entry(name)
                 .or_insert_with(|| format!("the {role} of field `{}`", field.name));

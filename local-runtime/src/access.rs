@@ -57,18 +57,9 @@ pub fn with_or<M: Mode, V: Values, T, R>(
     default: impl FnOnce() -> T,
     f: impl FnOnce(&T) -> R,
 ) -> R {
-    let _collect = CollectGarbage;
-    M::read(Token::new(), |state, table| {
-        let value = table
-            .and_then(|table| table.get(key))
-            .and_then(|values| field(values).get());
-        match value {
-            Some(value) => {
-                let _reader = state.read_guard();
-                f(value)
-            }
-            None => f(&default()),
-        }
+    with(key, field, |value| match value {
+        Some(value) => f(value),
+        None => f(&default()),
     })
 }
 

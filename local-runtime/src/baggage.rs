@@ -56,7 +56,7 @@
 //!   allocates nothing beyond those limits whatever the input.
 //! - With duplicate keys, the first valid member wins.
 
-use core::fmt;
+use core::fmt::{self, Write as _};
 
 use http::{HeaderMap, HeaderValue};
 
@@ -144,8 +144,7 @@ impl Baggage {
             if self.get(key).is_some() {
                 continue; // the first valid member with a key wins
             }
-            let separator = usize::from(!self.members.is_empty());
-            if self.bytes + separator + scanned.encoded_len > MAX_BYTES {
+            if self.size_with(scanned.encoded_len).is_none() {
                 continue; // too large for what is left: dropped whole
             }
             if let Some(member) = scanned.materialize() {
@@ -154,16 +153,20 @@ impl Baggage {
         }
     }
 
-    /// Appends `member` if it fits the limits; returns whether it did.
-    fn push_within_limits(&mut self, member: Member) -> bool {
+    /// The encoded size of the list with one more member of `encoded_len` bytes, if that
+    /// member fits the limits.
+    fn size_with(&self, encoded_len: usize) -> Option<usize> {
         let separator = usize::from(!self.members.is_empty());
-        let bytes = self.bytes + separator + member.encoded_len();
-        if self.members.len() >= MAX_MEMBERS || bytes > MAX_BYTES {
-            return false;
+        let bytes = self.bytes + separator + encoded_len;
+        (self.members.len() < MAX_MEMBERS && bytes <= MAX_BYTES).then_some(bytes)
+    }
+
+    /// Appends `member` if it fits the limits; drops it otherwise.
+    fn push_within_limits(&mut self, member: Member) {
+        if let Some(bytes) = self.size_with(member.encoded_len()) {
+            self.bytes = bytes;
+            self.members.push(member);
         }
-        self.bytes = bytes;
-        self.members.push(member);
-        true
     }
 
     /// The value of the first member with `key`.
@@ -325,17 +328,12 @@ impl Scanned<'_> {
     fn materialize(&self) -> Option<Member> {
         let value = percent_decode(self.value)?;
         let mut properties = String::with_capacity(self.properties.len());
-        for property in self.properties.split(|&b| b == b';').skip(1) {
-            let property = trim_ows(property);
+        for (key, value) in split_properties(self.properties) {
             properties.push(';');
-            match property.iter().position(|&b| b == b'=') {
-                None => properties.push_str(core::str::from_utf8(property).ok()?),
-                Some(equals) => {
-                    properties.push_str(core::str::from_utf8(trim_ows(&property[..equals])).ok()?);
-                    properties.push('=');
-                    properties
-                        .push_str(core::str::from_utf8(trim_ows(&property[equals + 1..])).ok()?);
-                }
+            properties.push_str(core::str::from_utf8(key).ok()?);
+            if let Some(value) = value {
+                properties.push('=');
+                properties.push_str(core::str::from_utf8(value).ok()?);
             }
         }
         Some(Member {
@@ -362,19 +360,16 @@ fn scan_member(raw: &[u8]) -> Option<Scanned<'_>> {
         return None;
     }
     let mut encoded_len = key.len() + 1 + decoded_encoded_len(value)?;
-    for property in properties.split(|&b| b == b';').skip(1) {
-        let property = trim_ows(property);
-        match property.iter().position(|&b| b == b'=') {
-            None if is_token(property) => encoded_len += 1 + property.len(),
-            Some(equals) => {
-                let key = trim_ows(&property[..equals]);
-                let value = trim_ows(&property[equals + 1..]);
-                if !is_token(key) || !value.iter().all(|&b| is_baggage_octet(b)) {
-                    return None;
-                }
-                encoded_len += 1 + key.len() + 1 + value.len();
+    for (key, value) in split_properties(properties) {
+        if !is_token(key) {
+            return None;
+        }
+        encoded_len += 1 + key.len();
+        if let Some(value) = value {
+            if !value.iter().all(|&b| is_baggage_octet(b)) {
+                return None;
             }
-            None => return None,
+            encoded_len += 1 + value.len();
         }
     }
     Some(Scanned {
@@ -385,22 +380,42 @@ fn scan_member(raw: &[u8]) -> Option<Scanned<'_>> {
     })
 }
 
+/// The properties after a member's value (`;a;b=c`), each as its key and optional value
+/// without surrounding whitespace.
+fn split_properties(properties: &[u8]) -> impl Iterator<Item = (&[u8], Option<&[u8]>)> {
+    properties.split(|&b| b == b';').skip(1).map(|property| {
+        let property = trim_ows(property);
+        match property.iter().position(|&b| b == b'=') {
+            None => (property, None),
+            Some(equals) => (
+                trim_ows(&property[..equals]),
+                Some(trim_ows(&property[equals + 1..])),
+            ),
+        }
+    })
+}
+
+/// The bytes `value` (raw, percent-encoded) decodes to; `None` items at bad percent-escapes.
+fn percent_decoded(value: &[u8]) -> impl Iterator<Item = Option<u8>> + '_ {
+    let mut bytes = value.iter();
+    core::iter::from_fn(move || {
+        let &b = bytes.next()?;
+        if b != b'%' {
+            return Some(Some(b));
+        }
+        let mut digit = || bytes.next().and_then(|&b| hex_digit(b));
+        let high = digit();
+        let low = digit();
+        Some(high.zip(low).map(|(high, low)| high << 4 | low))
+    })
+}
+
 /// The length `value` (raw, percent-encoded) will have once decoded and re-encoded, or `None`
 /// on a bad percent-escape. Allocates nothing.
 fn decoded_encoded_len(value: &[u8]) -> Option<usize> {
-    let mut len = 0;
-    let mut bytes = value.iter();
-    while let Some(&b) = bytes.next() {
-        let byte = if b == b'%' {
-            let high = hex_digit(*bytes.next()?)?;
-            let low = hex_digit(*bytes.next()?)?;
-            high << 4 | low
-        } else {
-            b
-        };
-        len += if needs_escape(byte) { 3 } else { 1 };
-    }
-    Some(len)
+    percent_decoded(value)
+        .map(|byte| byte.map(escaped_len))
+        .sum()
 }
 
 fn hex_digit(b: u8) -> Option<u8> {
@@ -414,17 +429,7 @@ fn hex_digit(b: u8) -> Option<u8> {
 
 /// Percent-decodes `value` (all baggage octets); `None` on a bad escape or non-UTF-8 result.
 fn percent_decode(value: &[u8]) -> Option<String> {
-    let mut decoded = Vec::with_capacity(value.len());
-    let mut bytes = value.iter();
-    while let Some(&b) = bytes.next() {
-        if b == b'%' {
-            let high = hex_digit(*bytes.next()?)?;
-            let low = hex_digit(*bytes.next()?)?;
-            decoded.push(high << 4 | low);
-        } else {
-            decoded.push(b);
-        }
-    }
+    let decoded = percent_decoded(value).collect::<Option<Vec<u8>>>()?;
     String::from_utf8(decoded).ok()
 }
 
@@ -434,11 +439,13 @@ fn needs_escape(b: u8) -> bool {
     !is_baggage_octet(b) || b == b'%' || b == b'='
 }
 
+/// Length of byte `b` in a sent value: 3 if it goes as `%XX`.
+fn escaped_len(b: u8) -> usize {
+    if needs_escape(b) { 3 } else { 1 }
+}
+
 fn encoded_len(value: &str) -> usize {
-    value
-        .bytes()
-        .map(|b| if needs_escape(b) { 3 } else { 1 })
-        .sum()
+    value.bytes().map(escaped_len).sum()
 }
 
 fn encode(value: &str, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -446,7 +453,8 @@ fn encode(value: &str, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if needs_escape(b) {
             write!(f, "%{b:02X}")?;
         } else {
-            f.write_str(core::str::from_utf8(&[b]).map_err(|_| fmt::Error)?)?;
+            // Not escaped: a baggage octet, which is ASCII.
+            f.write_char(char::from(b))?;
         }
     }
     Ok(())

@@ -137,8 +137,9 @@ where
 /// own: inside [`sync_to_async`] or [`spawn_blocking`](crate::spawn_blocking), or on a thread
 /// that entered a multi-threaded runtime (`Runtime::enter`), through `Handle::block_on`.
 /// Otherwise (no runtime, or a current-thread runtime entered but driven by nobody) it runs on
-/// a single-threaded runtime that this crate creates once per calling thread, with IO and
-/// time enabled; tasks the future spawns there make progress only while an `async_to_sync`
+/// a single-threaded runtime that this crate creates once per calling thread, with every driver
+/// the application's tokio build has (IO and time if its `net` and `time` features are on);
+/// tasks the future spawns there make progress only while an `async_to_sync`
 /// call is running on that thread.
 ///
 /// # Panics

@@ -181,15 +181,11 @@ impl Context {
     /// [`Context::run`] for the crate's own blocking entry points (`spawn_blocking`,
     /// `thread::spawn`), which pick the thread `f` runs on.
     pub(crate) fn run_as<R>(&self, kind: Kind, f: impl FnOnce() -> R) -> R {
-        let mut table = self.table.clone();
-        let result = {
-            let _installed = Installed::new(&mut table, kind, Tc::Keep);
-            f()
-        };
-        // The continuation's values are dropped here, after the previous context is back, so
-        // their `Drop` code sees the caller's context.
-        drop(table);
-        result
+        Child {
+            table: self.table.clone(),
+            tc: None,
+        }
+        .run_as(kind, f)
     }
 
     /// Wraps a future so that every poll of it runs in this context (a private continuation of
@@ -238,15 +234,22 @@ impl Child {
     /// Runs `f` in the child, then drops it (its thread-critical namespace included), also if
     /// `f` panics.
     pub(crate) fn run<R>(self, f: impl FnOnce() -> R) -> R {
+        self.run_as(Kind::Sync, f)
+    }
+
+    /// [`Child::run`] as the given kind of work.
+    fn run_as<R>(self, kind: Kind, f: impl FnOnce() -> R) -> R {
         let Child { mut table, mut tc } = self;
         let result = {
             let binding = match tc.as_mut() {
                 Some(binding) => Tc::Bind(binding),
                 None => Tc::Keep,
             };
-            let _installed = Installed::new(&mut table, Kind::Sync, binding);
+            let _installed = Installed::new(&mut table, kind, binding);
             f()
         };
+        // The child's values are dropped here, after the previous context is back, so their
+        // `Drop` code sees the caller's context.
         drop(table);
         drop(tc);
         result

@@ -93,6 +93,7 @@ impl<F> WithContext<F> {
 
     /// Runs `future` in a snapshot of the current context, with a snapshot of the current
     /// thread-critical values too (for `spawn_local` children, which stay on this thread).
+    #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
     pub(crate) fn local_child(future: F) -> Self {
         WithContext::from_child(
             Child {

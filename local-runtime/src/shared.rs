@@ -290,6 +290,7 @@ impl Erased {
         unsafe { &mut (*self.ptr.cast::<Cell<T>>().as_ptr()).value }
     }
 
+    #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
     pub(crate) fn ptr_eq(a: &Self, b: &Self) -> bool {
         a.ptr == b.ptr
     }

@@ -52,7 +52,6 @@ pub struct State {
     /// Active [`Installed`] guards on this thread (low 32 bits) and, of those, the ones that
     /// poll a future (high 32 bits): one word, updated once per guard.
     frames: Cell<u64>,
-    /// Active borrows of context values handed to user closures.
     /// Active borrows of context values handed to user closures (low bits), and
     /// [`GRAVEYARD_NOT_EMPTY`]: one word, so that the end of a read checks both at once.
     borrows: Cell<usize>,
@@ -212,42 +211,39 @@ impl State {
         self.tc.set(self.tc.get() | TC_TOUCHED);
     }
 
-    /// The context reads see: `None` if it is empty, or if this is untracked tokio work, which
-    /// must not see the worker thread's root context (rule D8).
-    #[inline]
-    pub(crate) fn visible(&self) -> Option<&Table> {
+    /// The current table as reads see it: `None` if it is empty, or if this is untracked tokio
+    /// work, which must not see the worker thread's root context (rule D8).
+    #[inline(always)]
+    fn visible_shared(&self) -> Option<&Shared<Table>> {
         // SAFETY: we only read the pointer; mutable access to `current` is confined to
         // `writable`, `swap_current` and the root guard, none of which run while the returned
-        // reference is used without a `ReadGuard` (see the module docs). The `&Table` points
-        // into the table's heap cell, which the graveyard keeps alive and unmodified for as
-        // long as a reader needs it, even if `current` is replaced meanwhile.
-        let table = unsafe { (*self.current.get()).as_deref() }?;
+        // reference is used without a `ReadGuard` (see the module docs). A `&Table` reached
+        // through it points into the table's heap cell, which the graveyard keeps alive and
+        // unmodified for as long as a reader needs it, even if `current` is replaced meanwhile.
+        let table = unsafe { (*self.current.get()).as_ref() }?;
         if self.frames.get() as u32 == 0 && in_untracked_task() {
             return None;
         }
         Some(table)
     }
 
+    /// The context reads see (see [`State::visible_shared`]).
+    #[inline]
+    pub(crate) fn visible(&self) -> Option<&Table> {
+        self.visible_shared().map(|table| &**table)
+    }
+
     /// A snapshot of the visible context (one reference count increment).
     #[inline]
     pub(crate) fn snapshot(&self) -> TableRef {
-        // SAFETY: as in `visible`; cloning only touches the reference count.
-        let current = unsafe { &*self.current.get() };
-        if current.is_none() || (self.frames.get() as u32 == 0 && in_untracked_task()) {
-            return None;
-        }
-        TableRef::clone(current)
+        self.visible_shared().cloned()
     }
 
     /// What a child task inherits: a snapshot without the values of `no_inherit` fields.
     #[inline]
     pub(crate) fn snapshot_for_child(&self) -> TableRef {
-        // SAFETY: as in `visible`; making the child's table runs no user code.
-        let current = unsafe { &*self.current.get() };
-        if current.is_none() || (self.frames.get() as u32 == 0 && in_untracked_task()) {
-            return None;
-        }
-        Table::for_child(current)
+        // Making the child's table runs no user code.
+        self.visible_shared().map(Table::for_child)
     }
 
     /// The current table, if a write may change it in place right away: with no reader

@@ -72,6 +72,7 @@ impl Marks {
     }
 
     /// Whether `index` was written; `None` if only the shared flag knows.
+    #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
     fn is_marked(&self, index: usize) -> Option<bool> {
         match u32::try_from(index) {
             Ok(bit) if bit < 64 => Some(self.low & (1 << bit) != 0),
@@ -130,16 +131,7 @@ impl<M> Table<M> {
         garbage: &mut Garbage<M>,
     ) -> &'a mut V {
         let index = key.index();
-        let table = table
-            .get_or_insert_with(|| Shared::new(Table::<M>::default()))
-            .make_mut(&mut garbage.table);
-        if table.entries.len() <= index {
-            table.entries.resize_with(index + 1, || None);
-        }
-        if V::NOT_INHERITED {
-            table.adjust_for_child = true;
-        }
-        table.written.mark(index);
+        let table = Table::writable_at(table, index, V::NOT_INHERITED, garbage);
         let entry = table.entries[index].get_or_insert_with(|| new_entry(V::default()));
         // SAFETY: as in `get`: this index belongs to `key`, whose entries are `Shared<V>`.
         unsafe { entry.make_mut::<V>(&mut garbage.entry) }
@@ -153,17 +145,30 @@ impl<M> Table<M> {
         garbage: &mut Garbage<M>,
     ) -> Option<Erased> {
         let index = key.index();
+        let table = Table::writable_at(table, index, V::NOT_INHERITED, garbage);
+        table.entries[index].replace(new_entry(values))
+    }
+
+    /// Makes `table` writable (creating or privately copying it as needed) with room for an
+    /// entry at `index`, and marks that entry written. `not_inherited`: the entry about to be
+    /// stored there has `no_inherit` fields.
+    fn writable_at<'a>(
+        table: &'a mut TableRef<M>,
+        index: usize,
+        not_inherited: bool,
+        garbage: &mut Garbage<M>,
+    ) -> &'a mut Table<M> {
         let table = table
             .get_or_insert_with(|| Shared::new(Table::<M>::default()))
             .make_mut(&mut garbage.table);
         if table.entries.len() <= index {
             table.entries.resize_with(index + 1, || None);
         }
-        if V::NOT_INHERITED {
+        if not_inherited {
             table.adjust_for_child = true;
         }
         table.written.mark(index);
-        table.entries[index].replace(new_entry(values))
+        table
     }
 
     /// Removes the values of `key`'s struct; returns them (to drop later).
@@ -184,6 +189,7 @@ impl<M> Table<M> {
 
     /// A copy of `table` with no write marks, for a bridge to work on: at the end, exactly the
     /// structs it wrote are marked.
+    #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
     pub(crate) fn unmarked(table: &TableRef<M>) -> TableRef<M> {
         let shared = table.as_ref()?;
         let mut copy = Table::clone(shared);
@@ -193,10 +199,9 @@ impl<M> Table<M> {
 
     /// The table a child task inherits: this one, minus the values of `no_inherit` fields.
     /// A pointer copy unless such values are present.
-    pub(crate) fn for_child(table: &TableRef<M>) -> TableRef<M> {
-        let shared = table.as_ref()?;
+    pub(crate) fn for_child(shared: &Shared<Table<M>>) -> Shared<Table<M>> {
         if !shared.adjust_for_child {
-            return Some(shared.clone());
+            return shared.clone();
         }
         let mut adjusted: Option<Table<M>> = None;
         for (index, entry) in shared.entries.iter().enumerate() {
@@ -213,8 +218,8 @@ impl<M> Table<M> {
             }
         }
         match adjusted {
-            Some(table) => Some(Shared::new(table)),
-            None => Some(shared.clone()),
+            Some(table) => Shared::new(table),
+            None => shared.clone(),
         }
     }
 
@@ -227,6 +232,7 @@ impl<M> Table<M> {
     /// as an [`Table::unmarked`] copy of `base`) is copied into `target` as it is in `after`,
     /// set or cleared. Structs `after` did not write keep whatever `target` has now, so
     /// concurrent writes to other structs survive. Returns what was displaced.
+    #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
     pub(crate) fn merge_changes(
         target: &mut TableRef<M>,
         base: Option<&Table<M>>,
@@ -253,16 +259,8 @@ impl<M> Table<M> {
             if !written {
                 continue;
             }
-            let table = target
-                .get_or_insert_with(|| Shared::new(Table::<M>::default()))
-                .make_mut(&mut garbage.table);
-            if table.entries.len() <= index {
-                table.entries.resize_with(index + 1, || None);
-            }
-            table.written.mark(index);
-            if now.is_some_and(|entry| entry.for_child().is_some()) {
-                table.adjust_for_child = true;
-            }
+            let not_inherited = now.is_some_and(|entry| entry.for_child().is_some());
+            let table = Table::writable_at(target, index, not_inherited, garbage);
             if let Some(old) = core::mem::replace(&mut table.entries[index], now.cloned()) {
                 displaced.push(old);
             }

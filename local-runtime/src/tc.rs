@@ -188,16 +188,14 @@ pub(crate) fn read<R>(f: impl FnOnce(&State, Option<&Table<ThisThread>>) -> R) -
         let Some(id) = state.tc_namespace() else {
             return f(state, None);
         };
-        let mut f = Some(f);
-        let result = TC.try_with(|tc| {
-            tc.collect_mail(state);
-            let f = f.take().expect("called once");
-            f(state, tc.lookup(id))
-        });
-        match result {
-            Ok(result) => result,
-            Err(_) => (f.take().expect("not called: thread storage is gone"))(state, None),
-        }
+        with_tc(
+            f,
+            |tc, f| {
+                tc.collect_mail(state);
+                f(state, tc.lookup(id))
+            },
+            |f| f(state, None),
+        )
     })
 }
 
@@ -210,31 +208,38 @@ pub(crate) fn write<R>(f: impl FnOnce(Result<&mut TableRef<ThisThread>, AccessEr
             Ok(id) => id,
             Err(error) => return f(Err(error)),
         };
-        let mut f = Some(f);
-        let result = TC.try_with(|tc| {
-            tc.collect_mail(state);
-            if id != SYNC_NAMESPACE {
-                state.tc_touch();
-            }
-            // SAFETY: readers borrow tables' heap cells, not the map; a table they may be
-            // borrowing is parked below before it can be changed; and `f` runs no user code
-            // while it holds this reference (its contract).
-            let table = unsafe { (*tc.namespaces.get()).entry(id).or_insert(None) };
-            if state.has_readers() {
-                if let Some(shared) = table {
-                    state.park(Grave::ThisThread(shared.clone()));
+        with_tc(
+            f,
+            |tc, f| {
+                tc.collect_mail(state);
+                if id != SYNC_NAMESPACE {
+                    state.tc_touch();
                 }
-            }
-            let f = f.take().expect("called once");
-            f(Ok(table))
-        });
-        match result {
-            Ok(result) => result,
-            Err(_) => (f.take().expect("not called: thread storage is gone"))(Err(
-                AccessError::thread_exiting(),
-            )),
-        }
+                // SAFETY: readers borrow tables' heap cells, not the map; a table they may be
+                // borrowing is parked below before it can be changed; and `f` runs no user code
+                // while it holds this reference (its contract).
+                let table = unsafe { (*tc.namespaces.get()).entry(id).or_insert(None) };
+                if state.has_readers() {
+                    if let Some(shared) = table {
+                        state.park(Grave::ThisThread(shared.clone()));
+                    }
+                }
+                f(Ok(table))
+            },
+            |f| f(Err(AccessError::thread_exiting())),
+        )
     })
+}
+
+/// Calls `present` with this thread's thread-critical storage, or `gone` once thread-local
+/// storage is being destroyed (user `Drop` code at thread exit); `f` goes to whichever runs.
+#[inline]
+fn with_tc<F, R>(f: F, present: impl FnOnce(&TcThread, F) -> R, gone: impl FnOnce(F) -> R) -> R {
+    let mut f = Some(f);
+    match TC.try_with(|tc| present(tc, f.take().expect("taken once"))) {
+        Ok(result) => result,
+        Err(_) => gone(f.take().expect("not taken: the storage is gone")),
+    }
 }
 
 /// The thread-critical namespace of a crate task, a scope, or an `async_to_sync` call: which

@@ -51,7 +51,7 @@
 //! `Display` where the field type has it, `Debug` otherwise; an `Option` field shows its value
 //! when it is `Some` and is left out when it is `None`; in JSON values are strings.
 
-use core::fmt::Write as _;
+use core::fmt::{self, Write as _};
 use std::io;
 
 use tracing_subscriber::fmt::MakeWriter;
@@ -126,37 +126,32 @@ impl<W: io::Write> io::Write for LineWriter<W> {
             }
             Format::Json => {
                 extra.push_str(",\"");
-                json_escape(&mut extra, name);
+                let _ = JsonEscaped(&mut extra).write_str(name);
                 extra.push_str("\":\"");
-                let mut text = String::new();
-                let _ = write!(text, "{value}");
-                json_escape(&mut extra, &text);
+                let _ = write!(JsonEscaped(&mut extra), "{value}");
                 extra.push('"');
             }
         });
-        if extra.is_empty() {
-            self.inner.write_all(buf)?;
-            return Ok(buf.len());
-        }
         // The formatter hands over one whole event: insert before its trailing newline (text)
-        // or before the closing brace of its object (JSON).
+        // or before the closing brace of its object (JSON; anything else is left alone rather
+        // than corrupted).
         let end = match self.format {
-            Format::Text => trim_end(buf, |b| b == b'\n' || b == b'\r'),
-            Format::Json => match buf[..trim_end(buf, |b| b.is_ascii_whitespace())].last() {
-                Some(b'}') => trim_end(buf, |b| b.is_ascii_whitespace()) - 1,
-                // Not an object: leave the line alone rather than corrupt it.
-                _ => buf.len(),
-            },
+            Format::Text => Some(trim_end(buf, |b| b == b'\n' || b == b'\r')),
+            Format::Json => {
+                let len = trim_end(buf, |b| b.is_ascii_whitespace());
+                buf[..len].ends_with(b"}").then(|| len - 1)
+            }
         };
-        if end == buf.len() && self.format == Format::Json {
-            self.inner.write_all(buf)?;
-            return Ok(buf.len());
+        match end {
+            Some(end) if !extra.is_empty() => {
+                let mut line = Vec::with_capacity(buf.len() + extra.len());
+                line.extend_from_slice(&buf[..end]);
+                line.extend_from_slice(extra.as_bytes());
+                line.extend_from_slice(&buf[end..]);
+                self.inner.write_all(&line)?;
+            }
+            _ => self.inner.write_all(buf)?,
         }
-        let mut line = Vec::with_capacity(buf.len() + extra.len());
-        line.extend_from_slice(&buf[..end]);
-        line.extend_from_slice(extra.as_bytes());
-        line.extend_from_slice(&buf[end..]);
-        self.inner.write_all(&line)?;
         Ok(buf.len())
     }
 
@@ -170,18 +165,22 @@ fn trim_end(buf: &[u8], strip: impl Fn(u8) -> bool) -> usize {
     buf.iter().rposition(|&b| !strip(b)).map_or(0, |i| i + 1)
 }
 
-fn json_escape(out: &mut String, text: &str) {
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
+/// Writes text into a JSON string literal (without the quotes), escaping as it goes.
+struct JsonEscaped<'a>(&'a mut String);
+
+impl fmt::Write for JsonEscaped<'_> {
+    fn write_str(&mut self, text: &str) -> fmt::Result {
+        for c in text.chars() {
+            match c {
+                '"' => self.0.push_str("\\\""),
+                '\\' => self.0.push_str("\\\\"),
+                '\n' => self.0.push_str("\\n"),
+                '\r' => self.0.push_str("\\r"),
+                '\t' => self.0.push_str("\\t"),
+                c if (c as u32) < 0x20 => write!(self.0, "\\u{:04x}", c as u32)?,
+                c => self.0.push(c),
             }
-            c => out.push(c),
         }
+        Ok(())
     }
 }
