@@ -68,6 +68,9 @@ pub const REQUEST_ID: &str = "x-request-id";
 /// How many log lines one `GET /orders/{order}` writes.
 pub const LOG_LINES_PER_REQUEST: usize = 4;
 
+/// The layers that answer `GET /orders/{order}`, one line of the response body each, in order.
+pub const PLACES: [&str; LOG_LINES_PER_REQUEST] = ["handler", "service", "db", "audit"];
+
 /// The application: one route, the response middleware, and the layer that gives each
 /// request its own context (added last, so it wraps everything else).
 pub fn app() -> Router {

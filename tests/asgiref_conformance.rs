@@ -42,11 +42,10 @@
 
 mod support;
 
-use std::future::Future;
 use std::sync::mpsc;
 
 use ctxlocal::{Context, async_local, async_to_sync, sync_to_async};
-use support::Counters;
+use support::{Counters, in_task, join_thread, on_plain_thread};
 
 /// What the Python tests store: ints and strings, sometimes in the same attribute.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -64,23 +63,9 @@ struct TestLocal {
     counter: i64,
 }
 
-/// Runs an asyncio test body as a `ctxlocal` task and resumes its panic, if any, here.
-async fn as_task(body: impl Future<Output = ()> + Send + 'static) {
-    if let Err(error) = ctxlocal::spawn(body).await {
-        std::panic::resume_unwind(error.into_panic());
-    }
-}
-
-/// Joins a thread, resuming its panic here.
-fn join<T>(thread: std::thread::JoinHandle<T>) -> T {
-    thread
-        .join()
-        .unwrap_or_else(|payload| std::panic::resume_unwind(payload))
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn local_task() {
-    as_task(async {
+    in_task(async {
         // Unassigned: no value.
         assert_eq!(TestLocal::value(), None);
         assert!(!TestLocal::is_value_set());
@@ -111,7 +96,7 @@ fn local_thread() {
 fn local_thread_nested() {
     assert_eq!(TestLocal::value(), None);
     TestLocal::set_value(Int(8));
-    let failed = join(std::thread::spawn(|| {
+    let failed = on_plain_thread(|| {
         // Make sure the value is not there.
         if TestLocal::value().is_some() {
             return "leak inside";
@@ -121,7 +106,7 @@ fn local_thread_nested() {
             return "set inside";
         }
         ""
-    }));
+    });
     assert_eq!(failed, "");
     // Check it did not leak back out.
     assert_eq!(TestLocal::value(), Some(Int(8)));
@@ -177,7 +162,7 @@ fn local_cycle() {
         })
         .collect();
     outside_created_tx.send(fresh).unwrap();
-    let matched = join(thread);
+    let matched = join_thread(thread);
     assert_eq!(matched, 0);
     assert_eq!(counters.created(), 1);
     assert_eq!(counters.dropped(), 1);
@@ -185,7 +170,7 @@ fn local_cycle() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn local_task_to_sync() {
-    as_task(async {
+    in_task(async {
         TestLocal::set_value(Int(3));
         sync_to_async(|| {
             assert_eq!(TestLocal::value(), Some(Int(3)));
@@ -210,7 +195,7 @@ fn local_thread_to_async() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn local_task_to_sync_to_task() {
-    as_task(async {
+    in_task(async {
         TestLocal::set_value(Int(756));
         sync_to_async(|| {
             async_to_sync(async {
@@ -226,7 +211,7 @@ async fn local_task_to_sync_to_task() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn local_many_layers() {
-    as_task(async {
+    in_task(async {
         TestLocal::set_value(Int(8374));
         // Go between each world at least twice.
         sync_to_async(|| {
@@ -277,7 +262,7 @@ async fn local_threads_and_tasks() {
         })
     }
 
-    as_task(async {
+    in_task(async {
         TestLocal::set_counter(0);
 
         sync_to_async(sync_function(0)).await;
@@ -298,7 +283,7 @@ async fn local_threads_and_tasks() {
             threads.push(test_thread(written_tx.clone(), Some(release_rx)));
         }
         let rest = threads.split_off(1);
-        join(threads.pop().unwrap());
+        join_thread(threads.pop().unwrap());
         // Every thread has written its -1 and four of them are still running.
         for _ in 0..5 {
             written_rx.recv().unwrap();
@@ -314,7 +299,7 @@ async fn local_threads_and_tasks() {
             release.send(()).unwrap();
         }
         for thread in rest {
-            join(thread);
+            join_thread(thread);
         }
 
         sync_to_async(sync_function(5)).await;
@@ -356,24 +341,24 @@ fn non_thread_critical_local_set_in_a_created_task_inside_async_to_sync_is_not_v
 #[test]
 fn visibility_thread_asgiref() {
     TestLocal::set_value(Int(0));
-    join(std::thread::spawn(|| {
+    on_plain_thread(|| {
         // The value does not follow into a new thread.
         assert!(!TestLocal::is_value_set());
         TestLocal::set_value(Int(1));
         assert_eq!(TestLocal::value(), Some(Int(1)));
-    }));
+    });
     assert_eq!(TestLocal::value(), Some(Int(0)));
 }
 
 #[test]
 fn local_not_inherited_by_new_thread() {
     TestLocal::set_value(Str("parent"));
-    let (has_value, child_value) = join(std::thread::spawn(|| {
+    let (has_value, child_value) = on_plain_thread(|| {
         let has_value = TestLocal::is_value_set();
         // The child gets its own isolated storage.
         TestLocal::set_value(Str("child"));
         (has_value, TestLocal::value())
-    }));
+    });
     assert!(!has_value);
     assert_eq!(child_value, Some(Str("child")));
     // The child's write did not leak back to the parent either.
@@ -381,7 +366,7 @@ fn local_not_inherited_by_new_thread() {
 
     // Deliberate difference (rule D9): a thread that is explicitly given this thread's context
     // does see its values; its writes still stay in the child.
-    let (inherited, child_value) = join(ctxlocal::thread::spawn(|| {
+    let (inherited, child_value) = join_thread(ctxlocal::thread::spawn(|| {
         let inherited = TestLocal::value();
         TestLocal::set_value(Str("child"));
         (inherited, TestLocal::value())
@@ -389,13 +374,13 @@ fn local_not_inherited_by_new_thread() {
     assert_eq!(inherited, Some(Str("parent")));
     assert_eq!(child_value, Some(Str("child")));
     let ctx = Context::current();
-    let (inherited, child_value) = join(std::thread::spawn(move || {
+    let (inherited, child_value) = on_plain_thread(move || {
         ctx.run(|| {
             let inherited = TestLocal::value();
             TestLocal::set_value(Str("child"));
             (inherited, TestLocal::value())
         })
-    }));
+    });
     assert_eq!(inherited, Some(Str("parent")));
     assert_eq!(child_value, Some(Str("child")));
     assert_eq!(TestLocal::value(), Some(Str("parent")));
@@ -403,7 +388,7 @@ fn local_not_inherited_by_new_thread() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn visibility_task() {
-    as_task(async {
+    in_task(async {
         TestLocal::set_value(Int(0));
         ctxlocal::spawn(async {
             // Inherited by the created task.
@@ -421,7 +406,7 @@ async fn visibility_task() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deletion() {
-    as_task(async {
+    in_task(async {
         TestLocal::set_value(Int(123));
         ctxlocal::spawn(async {
             assert_eq!(TestLocal::value(), Some(Int(123)));
@@ -487,9 +472,9 @@ fn each_declaration_is_its_own_type_with_its_own_storage() {
     assert_eq!(AnotherLocal::value(), Some(Int(2)));
     assert_eq!(CriticalLocal::value(), Some(Int(3)));
     // The modes differ in behaviour too: a snapshot carries the default-mode value only.
-    let elsewhere = join(std::thread::spawn({
+    let elsewhere = on_plain_thread({
         let ctx = Context::current();
         move || ctx.run(|| (AnotherLocal::value(), CriticalLocal::value()))
-    }));
+    });
     assert_eq!(elsewhere, (Some(Int(2)), None));
 }

@@ -55,15 +55,13 @@ fn header(headers: &HeaderMap) -> Option<String> {
 fn injected(existing: &[&str], f: impl FnOnce()) -> Option<String> {
     Context::empty().run(|| {
         f();
-        let mut headers = HeaderMap::new();
-        for value in existing {
-            headers.append(baggage::HEADER, HeaderValue::from_str(value).unwrap());
-        }
-        baggage::inject(&mut headers);
-        header(&headers)
+        let mut outgoing = headers(existing);
+        baggage::inject(&mut outgoing);
+        header(&outgoing)
     })
 }
 
+/// A header map with one `baggage` header per value, in order.
 fn headers(values: &[&str]) -> HeaderMap {
     let mut headers = HeaderMap::new();
     for value in values {

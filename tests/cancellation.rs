@@ -16,14 +16,13 @@
 mod support;
 
 use std::future::Future;
-use std::pin::{Pin, pin};
+use std::pin::pin;
 use std::sync::Arc;
 use std::sync::mpsc;
-use std::task::Poll;
 use std::time::Duration;
 
 use ctxlocal::{Context, FutureExt, async_local};
-use support::{Counted, Counters, PendingOnce, poll_once};
+use support::{Counted, Counters, PendingOnce, on_fresh_thread, poll_once, poll_times};
 
 #[async_local]
 struct Local {
@@ -33,19 +32,6 @@ struct Local {
 
 /// Await points in the futures below.
 const POINTS: u64 = 4;
-
-/// Polls `future` at most `n` times with the task's waker; `Some` if it completed.
-async fn poll_times<F: Future>(mut future: Pin<&mut F>, n: u64) -> Option<F::Output> {
-    let mut polls = 0;
-    std::future::poll_fn(|cx| {
-        if polls == n {
-            return Poll::Ready(None);
-        }
-        polls += 1;
-        future.as_mut().poll(cx).map(Some)
-    })
-    .await
-}
 
 /// Writes `n = 1, 2, .., POINTS` (and a counted value each time), with an await point after
 /// each write.
@@ -212,29 +198,55 @@ async fn select_cancels_a_scope_at_each_await_point() {
     }
 }
 
+/// How the test below drops a `sync_to_async` future while its closure runs.
+#[derive(Clone, Copy, Debug)]
+enum DropBridge {
+    /// `tokio::time::timeout` polls it once (starting the closure), then gives up and drops it.
+    Timeout,
+    /// `tokio::select!` polls it once, then drops it as soon as the closure reports it started.
+    SelectOnceStarted,
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sync_to_async_dropped_while_its_closure_runs_discards_the_closures_writes() {
-    ctxlocal::spawn(async {
-        Local::set_n(1);
-        let (release_tx, release_rx) = mpsc::channel::<()>();
-        let (done_tx, done_rx) = tokio::sync::oneshot::channel();
-        let bridge = ctxlocal::sync_to_async(move || {
-            let seen = Local::n();
-            release_rx.recv().unwrap();
-            Local::set_n(2);
-            let _ = done_tx.send((seen, Local::n()));
-        });
-        // The timeout polls the bridge (starting the closure), then gives up and drops it.
-        let timed_out = tokio::time::timeout(Duration::ZERO, bridge).await;
-        assert!(timed_out.is_err());
-        release_tx.send(()).unwrap();
-        // The closure ran to completion, in its own continuation of the caller's context...
-        assert_eq!(done_rx.await.unwrap(), (Some(1), Some(2)));
-        // ...and its write went nowhere.
-        assert_eq!(Local::n(), Some(1));
-    })
-    .await
-    .unwrap();
+    for how in [DropBridge::Timeout, DropBridge::SelectOnceStarted] {
+        let counters = Counters::new();
+        ctxlocal::spawn(async move {
+            Local::set_n(1);
+            let (started_tx, started_rx) = tokio::sync::oneshot::channel();
+            let (release_tx, release_rx) = mpsc::channel::<()>();
+            let (done_tx, done_rx) = tokio::sync::oneshot::channel();
+            let bridge = ctxlocal::sync_to_async(move || {
+                let _ = started_tx.send(Local::n());
+                release_rx.recv().unwrap();
+                Local::set_n(2);
+                Local::set_value(counters.make(2));
+                let _ = done_tx.send((Local::n(), Local::with_value(|v| v.map(|v| v.id))));
+            });
+            let seen_at_start = match how {
+                DropBridge::Timeout => {
+                    let timed_out = tokio::time::timeout(Duration::ZERO, bridge).await;
+                    assert!(timed_out.is_err());
+                    started_rx.await.unwrap()
+                }
+                DropBridge::SelectOnceStarted => tokio::select! {
+                    biased;
+                    seen = started_rx => seen.unwrap(),
+                    _ = bridge => unreachable!("the closure waits for its release"),
+                },
+            };
+            // The bridge is gone; the closure started in a continuation of the caller's context.
+            assert_eq!(seen_at_start, Some(1), "{how:?}");
+            release_tx.send(()).unwrap();
+            // The closure ran to completion, writing both fields in its own context...
+            assert_eq!(done_rx.await.unwrap(), (Some(2), Some(2)), "{how:?}");
+            // ...and none of its writes came back.
+            assert_eq!(Local::n(), Some(1), "{how:?}");
+            assert!(!Local::is_value_set(), "{how:?}");
+        })
+        .await
+        .unwrap();
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -256,8 +268,9 @@ async fn sync_to_async_dropped_before_its_first_poll_never_runs_its_closure() {
             drop(report);
         });
         drop(bridge);
-        // The closure was destroyed with the future, without running.
-        assert!(!ran_rx.recv().unwrap());
+        // The closure (and what it captured) was destroyed right here, with the future, without
+        // running: handed to the blocking pool, it would have reported later, or `true`.
+        assert_eq!(ran_rx.try_recv(), Ok(false));
         assert_eq!(Local::n(), Some(1));
     })
     .await
@@ -370,46 +383,40 @@ async fn an_aborted_task_drops_its_values_at_every_await_point() {
 #[test]
 fn carried_futures_polled_by_hand_and_dropped_out_of_order_restore_the_thread() {
     use std::task::{Context as TaskCx, Waker};
-    let counters = Counters::new();
-    std::thread::spawn({
-        let counters = counters.clone();
-        move || {
-            Local::set_n(1);
-            let mut cx = TaskCx::from_waker(Waker::noop());
-            let c = counters.clone();
-            let mut a = Box::pin(Local::scope_n(10, async move {
+    let counters = on_fresh_thread(|counters| {
+        Local::set_n(1);
+        let mut cx = TaskCx::from_waker(Waker::noop());
+        let c = counters.clone();
+        let mut a = Box::pin(Local::scope_n(10, async move {
+            for k in 0..3 {
+                assert_eq!(Local::n(), Some(10 + k));
+                Local::set_n(11 + k);
+                Local::set_value(c.make(k));
+                PendingOnce::new().await;
+            }
+        }));
+        let mut b = Box::pin(
+            async {
                 for k in 0..3 {
-                    assert_eq!(Local::n(), Some(10 + k));
-                    Local::set_n(11 + k);
-                    Local::set_value(c.make(k));
+                    assert_eq!(Local::n(), Some(20 + k));
+                    Local::set_n(21 + k);
                     PendingOnce::new().await;
                 }
-            }));
-            let mut b = Box::pin(
-                async {
-                    for k in 0..3 {
-                        assert_eq!(Local::n(), Some(20 + k));
-                        Local::set_n(21 + k);
-                        PendingOnce::new().await;
-                    }
-                }
-                .in_context(Local::sync_scope_n(20, Context::current)),
-            );
-            for _ in 0..2 {
-                assert!(a.as_mut().poll(&mut cx).is_pending());
-                assert_eq!(Local::n(), Some(1));
-                assert!(b.as_mut().poll(&mut cx).is_pending());
-                assert_eq!(Local::n(), Some(1));
             }
-            drop(a);
+            .in_context(Local::sync_scope_n(20, Context::current)),
+        );
+        for _ in 0..2 {
+            assert!(a.as_mut().poll(&mut cx).is_pending());
             assert_eq!(Local::n(), Some(1));
             assert!(b.as_mut().poll(&mut cx).is_pending());
-            drop(b);
             assert_eq!(Local::n(), Some(1));
-            assert!(!Local::is_value_set());
         }
-    })
-    .join()
-    .unwrap();
+        drop(a);
+        assert_eq!(Local::n(), Some(1));
+        assert!(b.as_mut().poll(&mut cx).is_pending());
+        drop(b);
+        assert_eq!(Local::n(), Some(1));
+        assert!(!Local::is_value_set());
+    });
     assert_eq!(counters.created(), counters.dropped());
 }

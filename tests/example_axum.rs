@@ -2,7 +2,7 @@
 //! client: every layer of the handler (service, repository, the blocking "database" call, the
 //! spawned audit task, the response middleware) sees its own request's id and user, and every
 //! log line the request writes carries them.
-#![cfg(all(feature = "tower", feature = "tracing"))]
+#![cfg(all(feature = "tokio", feature = "tower", feature = "tracing"))]
 
 #[path = "../examples/axum_request_id.rs"]
 #[allow(dead_code)]
@@ -12,11 +12,8 @@ mod support;
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
-use axum_request_id::{LOG_LINES_PER_REQUEST, RequestCtx, client, fetch, start};
-use support::Captured;
-
-/// The layers that answer, in order, one line each.
-const PLACES: [&str; 4] = ["handler", "service", "db", "audit"];
+use axum_request_id::{LOG_LINES_PER_REQUEST, PLACES, RequestCtx, client, fetch, start};
+use support::{Captured, log_field};
 
 /// What the process-wide subscriber has written. Tests in this file run in parallel and share
 /// it, so each uses its own range of order numbers and looks only at those lines.
@@ -35,23 +32,17 @@ fn logs() -> &'static Captured {
 
 /// The captured lines whose `order=N` field is in `orders`, by order number.
 fn lines_for(orders: std::ops::Range<u64>) -> BTreeMap<u64, Vec<String>> {
-    let text = String::from_utf8(logs().0.lock().unwrap().clone()).unwrap();
     let mut by_order = BTreeMap::<u64, Vec<String>>::new();
-    for line in text.lines() {
-        let order = field(line, "order").and_then(|n| n.parse().ok());
+    for line in logs().lines() {
+        let order = log_field(&line, "order").and_then(|n| n.parse().ok());
         if let Some(order) = order.filter(|n| orders.contains(n)) {
-            by_order.entry(order).or_default().push(line.to_owned());
+            by_order.entry(order).or_default().push(line);
         }
     }
     by_order
 }
 
-/// The value of ` name=value` in a log line (values here contain no spaces).
-fn field<'a>(line: &'a str, name: &str) -> Option<&'a str> {
-    let start = line.find(&format!(" {name}="))? + name.len() + 2;
-    line[start..].split(' ').next()
-}
-
+/// Asserts that `body` has one line per layer, each saying it saw `id` and `user`.
 fn assert_body(body: &str, id: &str, user: &str) {
     let expected: Vec<String> = PLACES
         .iter()
@@ -167,12 +158,12 @@ async fn concurrent_requests_and_their_log_lines_each_carry_their_own_id() {
         assert_eq!(lines.len(), LOG_LINES_PER_REQUEST, "{lines:#?}");
         for line in &lines {
             assert_eq!(
-                field(line, "request_id"),
+                log_field(line, "request_id"),
                 Some(&*format!("req-{order}")),
                 "{line}"
             );
             assert_eq!(
-                field(line, "user"),
+                log_field(line, "user"),
                 Some(&*format!("user-{order}")),
                 "{line}"
             );

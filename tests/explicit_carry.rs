@@ -1,7 +1,10 @@
 //! Rule D9: `ctxlocal::thread::spawn`, `ctxlocal::spawn_blocking`, and `Context::current()` with
 //! `ctx.run(f)` / `ctx.scope(fut)` carry a snapshot, with no write-back.
 
+mod support;
+
 use ctxlocal::{Context, async_local};
+use support::one_blocking_thread_runtime;
 
 #[async_local]
 struct Local {
@@ -39,12 +42,7 @@ async fn spawn_blocking_carries_a_snapshot_without_write_back() {
 #[test]
 fn spawn_blocking_leaves_nothing_on_the_reused_blocking_thread() {
     // One blocking thread, so every job below runs on the same, reused OS thread.
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .max_blocking_threads(1)
-        .build()
-        .unwrap();
-    runtime.block_on(async {
+    one_blocking_thread_runtime().block_on(async {
         Local::set_value(5);
         let first = ctxlocal::spawn_blocking(|| {
             Local::set_value(6);

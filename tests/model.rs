@@ -48,7 +48,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::task::{Context as TaskCx, Poll, Waker};
+use std::task::{Context as TaskCx, Waker};
 use std::time::Duration;
 
 use ctxlocal::{Context, FutureExt, async_local};
@@ -57,7 +57,7 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestError, TestRunner};
 use support::{
     Counted, Counters, boom, catch_unwind_future, env_count, is_boom, panic_message, poll_once,
-    quiet_expected_panics,
+    poll_times, quiet_expected_panics,
 };
 use tokio::sync::oneshot;
 
@@ -420,19 +420,29 @@ fn real_clear(s: usize) {
     if s == 0 { A::clear() } else { B::clear() }
 }
 
+/// `A { x: v, y: v + 1 }`: the whole-struct value that `SetStruct(0, v)` and
+/// `ScopeHow::Struct(0, v)` write (and the model mirrors).
+fn a_values(case: &Case, v: u64) -> A {
+    A {
+        x: case.make(v),
+        y: case.make(v + 1),
+    }
+}
+
+/// `B { z: v, w: v + 1 }`: the whole-struct value that `SetStruct(1, v)` and
+/// `ScopeHow::Struct(1, v)` write (and the model mirrors).
+fn b_values(case: &Case, v: u64) -> B {
+    B {
+        z: case.make(v),
+        w: v + 1,
+    }
+}
+
 fn real_set_struct(case: &Case, s: usize, v: u64) {
     if s == 0 {
-        A {
-            x: case.make(v),
-            y: case.make(v + 1),
-        }
-        .set()
+        a_values(case, v).set()
     } else {
-        B {
-            z: case.make(v),
-            w: v + 1,
-        }
-        .set()
+        b_values(case, v).set()
     }
 }
 
@@ -492,16 +502,8 @@ fn real_scope<Fut: Future>(case: &Case, how: ScopeHow, fut: Fut) -> ctxlocal::Wi
         ScopeHow::Field(F::Y, v) => A::scope_y(case.make(v), fut),
         ScopeHow::Field(F::Z, v) => B::scope_z(case.make(v), fut),
         ScopeHow::Field(F::W, v) => B::scope_w(v, fut),
-        ScopeHow::Struct(0, v) => A {
-            x: case.make(v),
-            y: case.make(v + 1),
-        }
-        .scope(fut),
-        ScopeHow::Struct(_, v) => B {
-            z: case.make(v),
-            w: v + 1,
-        }
-        .scope(fut),
+        ScopeHow::Struct(0, v) => a_values(case, v).scope(fut),
+        ScopeHow::Struct(_, v) => b_values(case, v).scope(fut),
         ScopeHow::Current => Context::current().scope(fut),
     }
 }
@@ -512,16 +514,8 @@ fn real_sync_scope<R>(case: &Case, how: ScopeHow, f: impl FnOnce() -> R) -> R {
         ScopeHow::Field(F::Y, v) => A::sync_scope_y(case.make(v), f),
         ScopeHow::Field(F::Z, v) => B::sync_scope_z(case.make(v), f),
         ScopeHow::Field(F::W, v) => B::sync_scope_w(v, f),
-        ScopeHow::Struct(0, v) => A {
-            x: case.make(v),
-            y: case.make(v + 1),
-        }
-        .sync_scope(f),
-        ScopeHow::Struct(_, v) => B {
-            z: case.make(v),
-            w: v + 1,
-        }
-        .sync_scope(f),
+        ScopeHow::Struct(0, v) => a_values(case, v).sync_scope(f),
+        ScopeHow::Struct(_, v) => b_values(case, v).sync_scope(f),
         ScopeHow::Current => Context::current().run(f),
     }
 }
@@ -603,6 +597,18 @@ struct Case {
 }
 
 impl Case {
+    /// A case with no errors, checks or pending work yet, making its values with `counters`
+    /// and spawning on `handle`'s runtime.
+    fn new(counters: Arc<Counters>, handle: tokio::runtime::Handle) -> Self {
+        Case {
+            counters,
+            errors: Mutex::new(Vec::new()),
+            checks: AtomicU64::new(0),
+            registry: Mutex::new((0, BTreeMap::new())),
+            handle,
+        }
+    }
+
     fn make(&self, v: u64) -> Counted {
         self.counters.make(v)
     }
@@ -989,15 +995,7 @@ async fn step_async(case: &Arc<Case>, env: Env, op: &Op, frame: &mut Frame) {
         Op::DropAfter(n, ops) => {
             let n = *n;
             let mut fut = run_async(case, env, ops, frame);
-            let mut polls = 0;
-            std::future::poll_fn(|cx| {
-                if polls == n {
-                    return Poll::Ready(());
-                }
-                polls += 1;
-                fut.as_mut().poll(cx)
-            })
-            .await;
+            poll_times(fut.as_mut(), n.into()).await;
         }
         _ => step_sync(case, env, op, frame),
     }
@@ -1267,13 +1265,7 @@ fn run_program(program: &[Op]) -> Outcome {
         .build()
         .expect("runtime");
     let counters = Counters::new();
-    let case = Arc::new(Case {
-        counters: counters.clone(),
-        errors: Mutex::new(Vec::new()),
-        checks: AtomicU64::new(0),
-        registry: Mutex::new((0, BTreeMap::new())),
-        handle: runtime.handle().clone(),
-    });
+    let case = Arc::new(Case::new(counters.clone(), runtime.handle().clone()));
     let program = program.to_vec();
     let finished = runtime.block_on({
         let case = case.clone();
@@ -1469,13 +1461,7 @@ fn the_model_catches_a_wrong_expectation() {
             .worker_threads(2)
             .build()
             .unwrap();
-        let case = Arc::new(Case {
-            counters: Counters::new(),
-            errors: Mutex::new(Vec::new()),
-            checks: AtomicU64::new(0),
-            registry: Mutex::new((0, BTreeMap::new())),
-            handle: runtime.handle().clone(),
-        });
+        let case = Arc::new(Case::new(Counters::new(), runtime.handle().clone()));
         let c = case.clone();
         runtime.block_on(async move {
             ctxlocal::spawn(async move {

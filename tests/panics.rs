@@ -17,7 +17,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use ctxlocal::{Context, async_local};
 use support::{
-    Counted, Counters, boom, catch_unwind_future, is_boom, panic_message, quiet_expected_panics,
+    Counted, Counters, boom, catch_unwind_future, is_boom, on_fresh_thread, panic_message,
+    quiet_expected_panics,
 };
 
 #[async_local]
@@ -40,13 +41,7 @@ fn id_y() -> Option<u64> {
 /// dropped by the time the thread is gone.
 fn on_a_thread(f: impl FnOnce(&Arc<Counters>) + Send + 'static) {
     quiet_expected_panics();
-    let counters = Counters::new();
-    std::thread::spawn({
-        let counters = counters.clone();
-        move || f(&counters)
-    })
-    .join()
-    .unwrap();
+    let counters = on_fresh_thread(f);
     assert_eq!(
         counters.created(),
         counters.dropped(),
@@ -394,8 +389,7 @@ struct Brittle {
 
 #[test]
 fn a_panic_in_clone_during_update_of_a_field_with_a_default_keeps_the_value() {
-    quiet_expected_panics();
-    std::thread::spawn(|| {
+    on_a_thread(|_| {
         let armed = Arc::new(AtomicBool::new(false));
         Brittle::set_defaulted(Fragile {
             id: 1,
@@ -414,15 +408,12 @@ fn a_panic_in_clone_during_update_of_a_field_with_a_default_keeps_the_value() {
         assert!(!ran);
         assert_eq!(Brittle::with_defaulted(|v| v.id), 1);
         assert_eq!(snapshot.run(|| Brittle::with_defaulted(|v| v.id)), 1);
-    })
-    .join()
-    .unwrap();
+    });
 }
 
 #[test]
 fn a_panic_in_clone_during_update_keeps_the_value() {
-    quiet_expected_panics();
-    std::thread::spawn(|| {
+    on_a_thread(|_| {
         let armed = Arc::new(AtomicBool::new(false));
         Brittle::set_plain(Fragile {
             id: 1,
@@ -448,7 +439,5 @@ fn a_panic_in_clone_during_update_keeps_the_value() {
             Some(1),
             "the value was lost"
         );
-    })
-    .join()
-    .unwrap();
+    });
 }

@@ -17,7 +17,7 @@ mod support;
 use std::sync::Arc;
 
 use ctxlocal::{Context, async_local};
-use support::{Counted, Counters, finishes_within};
+use support::{Counted, Counters, finishes_within, on_fresh_thread};
 
 #[async_local]
 struct Local {
@@ -45,11 +45,9 @@ fn other_x() -> Option<u64> {
 }
 
 /// Runs `f` on a fresh thread under the watchdog, then checks that every value it created was
-/// dropped once.
+/// dropped once (by the time the thread is gone).
 fn checked(what: &str, f: impl FnOnce(&Arc<Counters>) + Send + 'static) {
-    let counters = Counters::new();
-    let c = counters.clone();
-    finishes_within(20, what, move || f(&c));
+    let counters = finishes_within(20, what, move || on_fresh_thread(f));
     assert_eq!(counters.created(), counters.dropped(), "{what}");
 }
 

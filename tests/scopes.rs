@@ -2,11 +2,14 @@
 //! restore the previous state on completion, on panic, and when the future is dropped
 //! unfinished.
 
+mod support;
+
 use std::future::Future;
 use std::pin::pin;
-use std::task::{Context as TaskCx, Poll, Waker};
+use std::task::{Context as TaskCx, Waker};
 
 use ctxlocal::async_local;
+use support::{catch_unwind_future, panic_message};
 
 #[async_local]
 #[derive(Debug, Clone, PartialEq)]
@@ -96,31 +99,16 @@ async fn scope_restores_after_the_future_panics() {
     Local::set_user("alice".into());
     let task = ctxlocal::spawn(async {
         Local::set_user("task".into());
-        let panicked = std::panic::AssertUnwindSafe(Local::scope_user("root".into(), async {
+        let panicked = Local::scope_user("root".into(), async {
             tokio::task::yield_now().await;
             panic!("inside the scoped future");
-        }));
-        let caught = futures_catch_unwind(panicked).await;
-        assert!(caught.is_err());
+        });
+        let payload = catch_unwind_future(panicked).await.unwrap_err();
+        assert_eq!(panic_message(&*payload), "inside the scoped future");
         Local::user()
     });
     assert_eq!(task.await.unwrap().as_deref(), Some("task"));
     assert_eq!(Local::user().as_deref(), Some("alice"));
-}
-
-/// `catch_unwind` for a future, polled by hand so no extra dependency is needed.
-async fn futures_catch_unwind<F: Future>(
-    future: std::panic::AssertUnwindSafe<F>,
-) -> std::thread::Result<F::Output> {
-    let mut future = Box::pin(future.0);
-    std::future::poll_fn(move |cx| {
-        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| future.as_mut().poll(cx))) {
-            Ok(Poll::Pending) => Poll::Pending,
-            Ok(Poll::Ready(value)) => Poll::Ready(Ok(value)),
-            Err(panic) => Poll::Ready(Err(panic)),
-        }
-    })
-    .await
 }
 
 #[test]

@@ -167,11 +167,7 @@ fn t1_values_set_in_blocking_pool_closures_stay_on_that_pool_thread_for_later_cl
     // One blocking thread, so both closures run on the same reused OS thread. Unlike
     // default-mode values (rule D9), a thread-critical value set there belongs to the thread
     // (T1), like a `thread_local!`: how a per-thread connection is opened once and reused.
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .max_blocking_threads(1)
-        .build()
-        .unwrap();
+    let runtime = support::one_blocking_thread_runtime();
     runtime.block_on(async {
         let first = ctxlocal::sync_to_async(|| {
             assert_eq!(Db::label(), None);
@@ -530,10 +526,7 @@ fn memory_kb() -> Option<(u64, u64)> {
 
 #[test]
 fn t5_a_million_short_tasks_leave_the_number_of_live_namespaces_bounded() {
-    let tasks: usize = std::env::var("CTXLOCAL_TC_TASKS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1_000_000);
+    let tasks = support::env_count("CTXLOCAL_TC_TASKS", 1_000_000);
     const BATCH: usize = 1_000;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
@@ -543,19 +536,31 @@ fn t5_a_million_short_tasks_leave_the_number_of_live_namespaces_bounded() {
     runtime.block_on(async {
         let base = ctxlocal::__private::namespaces_on_this_thread();
         for batch in 0..tasks.div_ceil(BATCH) {
-            let handles: Vec<_> = (0..BATCH.min(tasks - batch * BATCH))
-                .map(|n| {
+            let n = BATCH.min(tasks - batch * BATCH);
+            // Each task writes, reports it, and stays alive until the count has been taken.
+            let written = Arc::new(tokio::sync::Semaphore::new(0));
+            let release = Arc::new(tokio::sync::Semaphore::new(0));
+            let handles: Vec<_> = (0..n)
+                .map(|i| {
+                    let (written, release) = (written.clone(), release.clone());
                     ctxlocal::spawn(async move {
                         Db::set_conn(connect("short"));
-                        Db::set_depth(n as u32);
-                        tokio::task::yield_now().await;
-                        Db::depth() == n as u32
+                        Db::set_depth(i as u32);
+                        written.add_permits(1);
+                        release.acquire().await.unwrap().forget();
+                        Db::depth() == i as u32
                     })
                 })
                 .collect();
-            // All of the batch is alive (and has written) at this point.
-            tokio::task::yield_now().await;
-            peak_namespaces = peak_namespaces.max(ctxlocal::__private::namespaces_on_this_thread());
+            written.acquire_many(n as u32).await.unwrap().forget();
+            // The whole batch is alive and has written: this is the batch's peak.
+            let alive = ctxlocal::__private::namespaces_on_this_thread();
+            assert!(
+                alive >= base + n,
+                "{alive} namespaces for {n} live tasks that all wrote"
+            );
+            peak_namespaces = peak_namespaces.max(alive);
+            release.add_permits(n);
             for handle in handles {
                 assert!(handle.await.unwrap());
             }

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Barrier, mpsc};
 
 use ctxlocal::{Context, async_local};
-use support::{Counted, Counters};
+use support::{Counted, Counters, on_fresh_thread, on_plain_thread};
 
 #[async_local]
 struct Local {
@@ -77,12 +77,10 @@ struct Exit {
 #[test]
 fn drop_code_running_at_thread_exit_sees_an_empty_context_and_is_refused_writes() {
     let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
+    on_plain_thread(move || {
         Local::set_n(5);
         Exit::set_guard(ReportAtExit(tx));
-    })
-    .join()
-    .unwrap();
+    });
     // The root context is taken down as a whole: the guard's Drop sees nothing, and its write
     // is refused with an error that says why (no panic, which would abort the process here).
     assert_eq!(rx.recv().unwrap(), (None, true, true));
@@ -90,87 +88,69 @@ fn drop_code_running_at_thread_exit_sees_an_empty_context_and_is_refused_writes(
 
 #[test]
 fn values_left_by_bridges_on_a_plain_thread_are_dropped_when_it_exits() {
-    let counters = Counters::new();
-    std::thread::spawn({
-        let counters = counters.clone();
-        move || {
-            // No runtime here: `async_to_sync` uses its per-thread fallback runtime.
-            let c = counters.clone();
-            ctxlocal::async_to_sync(async move {
-                Local::set_x(c.make(1));
-                let c2 = c.clone();
-                // A child that finishes: its values go with it.
-                ctxlocal::spawn(async move { Other::set_x(c2.make(2)) })
-                    .await
-                    .unwrap();
-            });
-            assert_eq!(Local::with_x(|x| x.map(|x| x.id)), Some(1));
-            assert_eq!(counters.created() - counters.dropped(), 1);
-        }
-    })
-    .join()
-    .unwrap();
+    let counters = on_fresh_thread(|counters| {
+        // No runtime here: `async_to_sync` uses its per-thread fallback runtime.
+        let c = counters.clone();
+        ctxlocal::async_to_sync(async move {
+            Local::set_x(c.make(1));
+            let c2 = c.clone();
+            // A child that finishes: its values go with it.
+            ctxlocal::spawn(async move { Other::set_x(c2.make(2)) })
+                .await
+                .unwrap();
+        });
+        assert_eq!(Local::with_x(|x| x.map(|x| x.id)), Some(1));
+        assert_eq!(counters.created() - counters.dropped(), 1);
+    });
     assert_eq!((counters.created(), counters.dropped()), (2, 2));
 }
 
 #[test]
 fn a_task_left_pending_on_the_async_to_sync_fallback_runtime_is_dropped_at_thread_exit() {
-    let counters = Counters::new();
-    std::thread::spawn({
-        let counters = counters.clone();
-        move || {
-            let c = counters.clone();
-            ctxlocal::async_to_sync(async move {
-                Local::set_x(c.make(1));
-                // Never finishes: it stays on this thread's fallback runtime.
-                ctxlocal::spawn(async move {
-                    Local::set_x(c.make(2));
-                    std::future::pending::<()>().await;
-                });
-                tokio::task::yield_now().await;
+    let counters = on_fresh_thread(|counters| {
+        let c = counters.clone();
+        ctxlocal::async_to_sync(async move {
+            Local::set_x(c.make(1));
+            // Never finishes: it stays on this thread's fallback runtime.
+            ctxlocal::spawn(async move {
+                Local::set_x(c.make(2));
+                std::future::pending::<()>().await;
             });
-            assert_eq!(counters.created(), 2);
-        }
-    })
-    .join()
-    .unwrap();
+            tokio::task::yield_now().await;
+        });
+        assert_eq!(counters.created(), 2);
+    });
     // The fallback runtime went with the thread, and the task's context with it.
     assert_eq!((counters.created(), counters.dropped()), (2, 2));
 }
 
 #[test]
 fn a_current_thread_runtimes_tasks_and_root_values_are_dropped_with_it() {
-    let counters = Counters::new();
-    std::thread::spawn({
-        let counters = counters.clone();
-        move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .build()
-                .unwrap();
-            let c = counters.clone();
-            runtime.block_on(async move {
-                // `block_on`'s future is not a task: it writes the thread's root context.
-                Local::set_x(c.make(1));
-                // A task that never finishes holds a value until the runtime goes.
-                let c2 = c.clone();
-                ctxlocal::spawn(async move {
-                    Local::set_x(c2.make(2));
-                    std::future::pending::<()>().await;
-                });
-                tokio::task::yield_now().await;
+    let counters = on_fresh_thread(|counters| {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let c = counters.clone();
+        runtime.block_on(async move {
+            // `block_on`'s future is not a task: it writes the thread's root context.
+            Local::set_x(c.make(1));
+            // A task that never finishes holds a value until the runtime goes.
+            let c2 = c.clone();
+            ctxlocal::spawn(async move {
+                Local::set_x(c2.make(2));
+                std::future::pending::<()>().await;
             });
-            assert_eq!(Local::with_x(|x| x.map(|x| x.id)), Some(1));
-            assert_eq!(counters.dropped(), 0);
-            drop(runtime);
-            assert_eq!(
-                counters.dropped(),
-                1,
-                "the pending task's context went with it"
-            );
-        }
-    })
-    .join()
-    .unwrap();
+            tokio::task::yield_now().await;
+        });
+        assert_eq!(Local::with_x(|x| x.map(|x| x.id)), Some(1));
+        assert_eq!(counters.dropped(), 0);
+        drop(runtime);
+        assert_eq!(
+            counters.dropped(),
+            1,
+            "the pending task's context went with it"
+        );
+    });
     assert_eq!((counters.created(), counters.dropped()), (2, 2));
 }
 
@@ -178,14 +158,12 @@ fn a_current_thread_runtimes_tasks_and_root_values_are_dropped_with_it() {
 fn a_new_thread_never_sees_a_dead_threads_values() {
     // Threads one after another, so their thread-local storage is likely reused.
     for t in 0..200u64 {
-        let seen = std::thread::spawn(move || {
+        let seen = on_plain_thread(move || {
             let seen = (Local::n(), Other::label());
             Local::set_n(t);
             Other::set_label(t.to_string());
             seen
-        })
-        .join()
-        .unwrap();
+        });
         assert_eq!(seen, (None, String::new()), "thread {t}");
     }
 }

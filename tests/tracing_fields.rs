@@ -18,16 +18,6 @@ struct RequestCtx {
     not_traced: String,
 }
 
-impl Captured {
-    fn lines(&self) -> Vec<String> {
-        String::from_utf8(self.0.lock().unwrap().clone())
-            .unwrap()
-            .lines()
-            .map(str::to_owned)
-            .collect()
-    }
-}
-
 fn text_subscriber(captured: &Captured, ansi: bool) -> impl tracing::Subscriber + Send + Sync {
     let captured = captured.clone();
     tracing_subscriber::fmt()

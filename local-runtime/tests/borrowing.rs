@@ -18,14 +18,9 @@ use std::task::{Context as TaskCx, Poll, Waker};
 
 use ctxlocal::{Context, FutureExt, async_local};
 
-#[derive(Debug)]
+/// Counts its drops in the shared counter (clones share it and are counted too).
+#[derive(Clone, Debug)]
 struct Counted(Arc<AtomicUsize>, u32);
-
-impl Clone for Counted {
-    fn clone(&self) -> Self {
-        Counted(self.0.clone(), self.1)
-    }
-}
 
 impl Drop for Counted {
     fn drop(&mut self) {

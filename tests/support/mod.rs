@@ -1,5 +1,7 @@
 //! Helpers shared by the integration tests: a small deterministic random source (so a failing
-//! interleaving can be replayed from its seed) and random yield points.
+//! interleaving can be replayed from its seed) and random yield points; drop counting; panic
+//! helpers; polling by hand; running code in a task, on a fresh thread or on a runtime with one
+//! blocking thread; a deadlock watchdog; captured log output; temporary databases.
 
 #![allow(dead_code)]
 
@@ -148,6 +150,23 @@ pub async fn catch_unwind_future<F: std::future::Future>(
     .await
 }
 
+/// Polls `future` at most `n` times with the calling task's waker (each poll after the first
+/// waits for the future's wake-up): `Some(output)` if it completed.
+pub async fn poll_times<F: std::future::Future + ?Sized>(
+    mut future: std::pin::Pin<&mut F>,
+    n: u64,
+) -> Option<F::Output> {
+    let mut polls = 0;
+    std::future::poll_fn(|cx| {
+        if polls == n {
+            return std::task::Poll::Ready(None);
+        }
+        polls += 1;
+        future.as_mut().poll(cx).map(Some)
+    })
+    .await
+}
+
 /// Polls `future` once with the calling task's waker: `Some(output)` if that poll completed it.
 pub async fn poll_once<F: std::future::Future + Unpin>(future: &mut F) -> Option<F::Output> {
     std::future::poll_fn(|cx| {
@@ -217,6 +236,55 @@ pub fn finishes_within<R: Send + 'static>(
     }
 }
 
+/// Runs `future` as a `ctxlocal` task (so it has a context of its own and can move between
+/// worker threads) and resumes its panic, if any, in the caller.
+#[cfg(feature = "tokio")]
+pub async fn in_task<F>(future: F) -> F::Output
+where
+    F: std::future::Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    match ctxlocal::spawn(future).await {
+        Ok(output) => output,
+        Err(error) => std::panic::resume_unwind(error.into_panic()),
+    }
+}
+
+/// Joins `thread` and returns its result, resuming its panic, if any, in the caller.
+pub fn join_thread<T>(thread: std::thread::JoinHandle<T>) -> T {
+    thread
+        .join()
+        .unwrap_or_else(|payload| std::panic::resume_unwind(payload))
+}
+
+/// Runs `f` on a new plain OS thread (a fresh root context, no runtime) and returns its result,
+/// resuming its panic, if any, in the caller.
+pub fn on_plain_thread<R: Send + 'static>(f: impl FnOnce() -> R + Send + 'static) -> R {
+    join_thread(std::thread::spawn(f))
+}
+
+/// Runs `f` on a new plain OS thread with fresh [`Counters`], and returns them once the thread
+/// has exited (so its thread-local destructors, and the root context with them, have run).
+/// Resumes `f`'s panic, if any, in the caller.
+pub fn on_fresh_thread(
+    f: impl FnOnce(&std::sync::Arc<Counters>) + Send + 'static,
+) -> std::sync::Arc<Counters> {
+    let counters = Counters::new();
+    let c = counters.clone();
+    on_plain_thread(move || f(&c));
+    counters
+}
+
+/// A multi-threaded runtime with one worker and at most one blocking thread, so every blocking
+/// job (`sync_to_async`, `spawn_blocking`) runs on the same, reused OS thread.
+pub fn one_blocking_thread_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .max_blocking_threads(1)
+        .build()
+        .expect("tokio runtime")
+}
+
 /// Reads a count from an environment variable (`_` or `,` separators allowed), or `default`.
 pub fn env_count(name: &str, default: usize) -> usize {
     match std::env::var(name) {
@@ -233,6 +301,18 @@ pub fn env_count(name: &str, default: usize) -> usize {
 #[derive(Clone, Default)]
 pub struct Captured(pub std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
 
+impl Captured {
+    /// Everything written so far, as text.
+    pub fn text(&self) -> String {
+        String::from_utf8(self.0.lock().unwrap().clone()).expect("UTF-8 log output")
+    }
+
+    /// Everything written so far, line by line.
+    pub fn lines(&self) -> Vec<String> {
+        self.text().lines().map(str::to_owned).collect()
+    }
+}
+
 impl std::io::Write for Captured {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         self.0.lock().unwrap().extend_from_slice(buf);
@@ -241,6 +321,12 @@ impl std::io::Write for Captured {
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
     }
+}
+
+/// The value of ` name=value` in a log line (values here contain no spaces).
+pub fn log_field<'a>(line: &'a str, name: &str) -> Option<&'a str> {
+    let start = line.find(&format!(" {name}="))? + name.len() + 2;
+    line[start..].split(' ').next()
 }
 
 /// A SQLite database file in the temp directory, unique per process, name and time, removed
