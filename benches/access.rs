@@ -1,4 +1,4 @@
-//! Field reads and writes, side by side with the anchors of DESIGN.md section 6.
+//! Field reads and writes, side by side with the anchors (see BENCHMARKS.md).
 //!
 //! Groups (`cargo bench --bench access`):
 //!
@@ -15,9 +15,9 @@
 //! "In a task context" means: the measured code runs with a context installed by a crate guard,
 //! exactly as it does inside a poll of a crate-wrapped task. We install it with
 //! `Context::run` around the whole criterion loop rather than polling a `WithContext` per
-//! iteration: a read or write takes the same path under both guards (only the `installs`
-//! counter matters to them, see `local-runtime/src/state.rs`), and this keeps the poll and the
-//! runtime out of the number. The per-poll cost of the wrapper is measured separately in
+//! iteration: a read or write takes the same path under both guards (only whether a guard is
+//! installed matters to them: the low half of `State::frames` in `local-runtime/src/state.rs`),
+//! and this keeps the poll and the runtime out of the number. The per-poll cost of the wrapper is measured separately in
 //! `benches/tasks.rs`. "In a plain thread" means the bench's main thread with no guard: the
 //! thread's root context, where every access also checks `tokio::task::try_id()` (rule D8).
 //! The tokio anchor is measured inside `sync_scope`, the way a value is reachable without a
@@ -33,7 +33,7 @@ use std::hint::black_box;
 use criterion::{
     BenchmarkGroup, Criterion, criterion_group, criterion_main, measurement::WallTime,
 };
-use ctxlocal::{Context, async_local};
+use ctxlocal::async_local;
 
 #[path = "support/anchors.rs"]
 mod anchors;
@@ -41,7 +41,7 @@ mod anchors;
 mod harness;
 
 use anchors::*;
-use harness::iter_after_snapshot;
+use harness::{build_context, iter_after_snapshot};
 
 #[async_local]
 struct Req {
@@ -59,14 +59,6 @@ fn set_req() {
     Req::set_name(NAME.to_owned());
     Req::set_hits(1);
     Req::set_label(NAME.to_owned());
-}
-
-/// A context (as a task would carry it) with every `Req` field set.
-fn task_context() -> Context {
-    Context::empty().run(|| {
-        set_req();
-        Context::current()
-    })
 }
 
 fn read_u64_ctxlocal(group: &mut BenchmarkGroup<'_, WallTime>, place: &str) {
@@ -88,7 +80,7 @@ fn read_string_ctxlocal(group: &mut BenchmarkGroup<'_, WallTime>, place: &str) {
 }
 
 fn reads(c: &mut Criterion) {
-    let task = task_context();
+    let task = build_context(set_req); // as a task would carry it
     set_req(); // the bench thread's root context, for the "thread" variants
     REF_NAME.set(NAME.to_owned());
     CELL_ID.set(7);
@@ -219,7 +211,7 @@ fn write_string_ctxlocal(group: &mut BenchmarkGroup<'_, WallTime>, place: &str) 
 }
 
 fn writes(c: &mut Criterion) {
-    let task = task_context();
+    let task = build_context(set_req);
     set_req();
 
     let mut group = c.benchmark_group("write/u64");

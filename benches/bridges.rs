@@ -12,84 +12,52 @@
 //!   `Runtime::block_on(fut)` on a current-thread runtime built once.
 
 use std::hint::black_box;
-use std::time::Instant;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use ctxlocal::{Context, async_local};
 use tokio::runtime::Builder;
 
+#[path = "support/anchors.rs"]
+mod anchors;
 #[path = "support/harness.rs"]
 mod harness;
+#[path = "support/req.rs"]
+mod req;
 
-use harness::{in_task, runtime};
-
-#[async_local]
-struct Req {
-    id: u64,
-    name: String,
-}
-
-fn context_with_values() -> Context {
-    Context::empty().run(|| {
-        Req::set_id(7);
-        Req::set_name("0b7c6a1e-5f7d-4a3e-9c2d-1f2e3d4c5b6a".to_owned());
-        Context::current()
-    })
-}
+use harness::{RUNTIMES, runtime, time_awaits};
+use req::{Req, context_with_values, set_values};
 
 fn sync_to_async(c: &mut Criterion) {
     let ctx = context_with_values();
-    for (name, multi_thread) in [
-        ("sync_to_async/current_thread", false),
-        ("sync_to_async/multi_thread", true),
-    ] {
+    for (rt_name, multi_thread) in RUNTIMES {
         let rt = runtime(multi_thread);
-        let mut group = c.benchmark_group(name);
+        let mut group = c.benchmark_group(format!("sync_to_async/{rt_name}"));
         group.bench_function("ctxlocal::sync_to_async + await", |b| {
             b.iter_custom(|iters| {
-                in_task(&rt, &ctx, iters, |iters| async move {
-                    let start = Instant::now();
-                    for _ in 0..iters {
-                        black_box(ctxlocal::sync_to_async(|| black_box(1u8)).await);
-                    }
-                    start.elapsed()
+                time_awaits(&rt, &ctx, iters, |_| {
+                    ctxlocal::sync_to_async(|| black_box(1u8))
                 })
             })
         });
         group.bench_function("ctxlocal::sync_to_async (writes 1 field) + await", |b| {
             b.iter_custom(|iters| {
-                in_task(&rt, &ctx, iters, |iters| async move {
-                    let start = Instant::now();
-                    for i in 0..iters {
-                        ctxlocal::sync_to_async(move || Req::set_id(i)).await;
-                    }
-                    start.elapsed()
+                time_awaits(&rt, &ctx, iters, |i| {
+                    ctxlocal::sync_to_async(move || Req::set_id(i))
                 })
             })
         });
         group.bench_function("ctxlocal::spawn_blocking + await", |b| {
             b.iter_custom(|iters| {
-                in_task(&rt, &ctx, iters, |iters| async move {
-                    let start = Instant::now();
-                    for _ in 0..iters {
-                        black_box(ctxlocal::spawn_blocking(|| black_box(1u8)).await.unwrap());
-                    }
-                    start.elapsed()
+                time_awaits(&rt, &ctx, iters, |_| async {
+                    ctxlocal::spawn_blocking(|| black_box(1u8)).await.unwrap()
                 })
             })
         });
         group.bench_function("tokio::task::spawn_blocking + await", |b| {
             b.iter_custom(|iters| {
-                in_task(&rt, &ctx, iters, |iters| async move {
-                    let start = Instant::now();
-                    for _ in 0..iters {
-                        black_box(
-                            tokio::task::spawn_blocking(|| black_box(1u8))
-                                .await
-                                .unwrap(),
-                        );
-                    }
-                    start.elapsed()
+                time_awaits(&rt, &ctx, iters, |_| async {
+                    tokio::task::spawn_blocking(|| black_box(1u8))
+                        .await
+                        .unwrap()
                 })
             })
         });
@@ -99,8 +67,7 @@ fn sync_to_async(c: &mut Criterion) {
 
 fn async_to_sync(c: &mut Criterion) {
     // The bench thread is a plain thread: its root context holds the values.
-    Req::set_id(7);
-    Req::set_name("0b7c6a1e-5f7d-4a3e-9c2d-1f2e3d4c5b6a".to_owned());
+    set_values();
     let raw = Builder::new_current_thread().enable_all().build().unwrap();
 
     let mut group = c.benchmark_group("async_to_sync");

@@ -25,10 +25,13 @@ use ctxlocal::{Context, async_local};
 
 #[path = "support/anchors.rs"]
 mod anchors;
+#[path = "support/harness.rs"]
+mod harness;
 #[path = "support/shapes.rs"]
 mod shapes;
 
 use anchors::*;
+use harness::{Pending, build_context};
 use shapes::SHAPES;
 
 const CALLS: usize = 100_000;
@@ -42,63 +45,181 @@ struct Req {
     hits: u64,
 }
 
-/// Declares `#[inline(never)] fn $name() -> $ty { $body }` for each operation. Each body
-/// starts with a `black_box` of the function's name, a marker that costs the same in every
-/// function and keeps the compiler from merging two operations that compile to the same code
-/// (which would merge their counts); `op_baseline` measures the marker plus call and return.
+/// Where an operation runs (see `child`).
+#[derive(Clone, Copy, PartialEq)]
+enum Place {
+    /// The baseline: no value read or written.
+    Anywhere,
+    /// Inside `Context::run` of a context with every `Req` field set (see `access.rs`).
+    Task,
+    /// In the thread's root context, with every `Req` field set.
+    Thread,
+    /// Inside tokio `sync_scope`s of `TL_ID` and `TL_NAME`.
+    TokioScope,
+    /// The `thread_local!` cells, `REF_NAME` holding `NAME`.
+    ThreadLocal,
+    /// With an opentelemetry `Context` holding an `OtelId` attached.
+    Otel,
+}
+
+/// A row of the table: the operation's function, where it runs, and its label, in which
+/// `{place}` stands for "task" or "thread".
+struct Op {
+    symbol: &'static str,
+    label: &'static str,
+    place: Place,
+    /// Calls the function `CALLS` times.
+    run: fn(),
+}
+
+impl Op {
+    fn label(&self) -> String {
+        let place = match self.place {
+            Place::Task => "task",
+            Place::Thread => "thread",
+            _ => "",
+        };
+        self.label.replace("{place}", place)
+    }
+}
+
+/// Declares `#[inline(never)] fn $name() -> $ty { $body }`. The body starts with a
+/// `black_box` of the function's name, a marker that costs the same in every function and
+/// keeps the compiler from merging two operations that compile to the same code (which would
+/// merge their counts); `op_baseline` measures the marker plus call and return.
+macro_rules! op_fn {
+    ($vis:vis $name:ident -> $ty:ty = $body:expr) => {
+        #[inline(never)]
+        $vis fn $name() -> $ty {
+            black_box(stringify!($name));
+            $body
+        }
+    };
+}
+
+/// Declares a function (`op_fn!`) per operation and `OPS`, their rows in table order. Groups
+/// are `Place { operation; ... }`. An operation written `$name / $thread` is a ctxlocal one,
+/// measured in the task context and again in the thread's root context: one body, two
+/// functions (so two symbols and two rows), `$name` in `Place::Task` and `$thread` in
+/// `Place::Thread`. Within a group the task rows come first, then the thread rows.
+///
+/// The `$thread` functions are declared in the module `thread_ops`: moving them next to the
+/// others changes how the crate is split into codegen units, and with it what the optimiser
+/// inlines into them (up to 24 more instructions per call on some rows, when tried).
 macro_rules! ops {
-    ($($name:ident -> $ty:ty = $body:expr;)*) => {
-        $(
-            #[inline(never)]
-            fn $name() -> $ty {
-                black_box(stringify!($name));
-                $body
-            }
-        )*
+    ($($place:ident {
+        $($name:ident $(/ $thread:ident)? -> $ty:ty = $body:expr, $label:literal;)*
+    })*) => {
+        $($(op_fn!($name -> $ty = $body);)*)*
+
+        /// The thread-context twins of the ctxlocal operations.
+        mod thread_ops {
+            use super::*;
+
+            $($($(op_fn!(pub(super) $thread -> $ty = $body);)?)*)*
+        }
+
+        const OPS: &[Op] = &[$(
+            $(Op {
+                symbol: stringify!($name),
+                label: $label,
+                place: Place::$place,
+                run: || repeat($name),
+            },)*
+            $($(Op {
+                symbol: stringify!($thread),
+                label: $label,
+                place: Place::Thread,
+                run: || repeat(thread_ops::$thread),
+            },)?)*
+        )*];
     };
 }
 
 ops! {
-    op_baseline -> () = ();
-    op_read_u64_with -> u64 = Req::with_id(|v| v.copied().unwrap_or(0));
-    op_read_u64_get -> u64 = Req::id().unwrap_or(0);
-    op_read_string_with -> usize = Req::with_name(|v| v.map_or(0, String::len));
-    op_read_string_get -> Option<String> = Req::name();
-    op_tokio_u64_get -> u64 = TL_ID.get();
-    op_tokio_u64_try_with -> u64 = TL_ID.try_with(|v| *v).unwrap_or(0);
-    op_tokio_u64_with -> u64 = TL_ID.with(|v| *v);
-    op_tokio_string_get -> String = TL_NAME.get();
-    op_tokio_string_try_with -> usize = TL_NAME.try_with(String::len).unwrap_or(0);
-    op_tokio_string_with -> usize = TL_NAME.with(String::len);
-    op_tl_cell_get -> u64 = CELL_ID.get();
-    op_tl_refcell_borrow_u64 -> u64 = REF_ID.with_borrow(|v| *v);
-    op_tl_refcell_borrow_string -> usize = REF_NAME.with_borrow(String::len);
-    op_tl_refcell_clone_string -> String = REF_NAME.with_borrow(String::clone);
-    op_otel_current_get -> u64 =
-        opentelemetry::Context::current().get::<OtelId>().map_or(0, |v| v.0);
-    op_otel_map_current -> u64 =
-        opentelemetry::Context::map_current(|cx| cx.get::<OtelId>().map_or(0, |v| v.0));
-
-    op_set_u64 -> () = Req::set_id(black_box(8));
-    op_update_u64 -> () = Req::update_id(|v| *v.get_or_insert(0) += black_box(1));
-    op_update_u64_default -> () = Req::update_hits(|v| *v += black_box(1));
-    op_set_string -> () = Req::set_name(black_box(NAME).to_owned());
-    op_tl_cell_set -> () = CELL_ID.set(black_box(8));
-    op_tl_refcell_set_u64 -> () = REF_ID.with_borrow_mut(|v| *v = black_box(8));
-    op_tl_refcell_update_u64 -> () = REF_ID.with_borrow_mut(|v| *v += black_box(1));
-    op_tl_refcell_set_string -> () =
-        REF_NAME.with_borrow_mut(|v| *v = black_box(NAME).to_owned());
-
-    op_snapshot -> Context = Context::current();
-}
-
-/// Never completes; every poll returns `Pending`.
-struct Pending;
-
-impl Future for Pending {
-    type Output = ();
-    fn poll(self: Pin<&mut Self>, _: &mut TaskCx<'_>) -> Poll<()> {
-        Poll::Pending
+    Anywhere {
+        op_baseline -> () = (), "baseline: call + marker + return (included in every row)";
+    }
+    Task {
+        op_read_u64_with / op_thread_read_u64_with -> u64 =
+            Req::with_id(|v| v.copied().unwrap_or(0)), "read u64: ctxlocal {place} `with_id`";
+        op_read_u64_get / op_thread_read_u64_get -> u64 =
+            Req::id().unwrap_or(0), "read u64: ctxlocal {place} `id()` (clone)";
+    }
+    TokioScope {
+        op_tokio_u64_get -> u64 = TL_ID.get(), "read u64: tokio task_local `get`";
+        op_tokio_u64_try_with -> u64 =
+            TL_ID.try_with(|v| *v).unwrap_or(0), "read u64: tokio task_local `try_with`";
+        op_tokio_u64_with -> u64 = TL_ID.with(|v| *v), "read u64: tokio task_local `with`";
+    }
+    ThreadLocal {
+        op_tl_cell_get -> u64 = CELL_ID.get(), "read u64: thread_local `Cell::get`";
+        op_tl_refcell_borrow_u64 -> u64 =
+            REF_ID.with_borrow(|v| *v), "read u64: thread_local `RefCell` borrow";
+    }
+    Otel {
+        op_otel_current_get -> u64 =
+            opentelemetry::Context::current().get::<OtelId>().map_or(0, |v| v.0),
+            "read u64: opentelemetry `Context::current().get`";
+        op_otel_map_current -> u64 =
+            opentelemetry::Context::map_current(|cx| cx.get::<OtelId>().map_or(0, |v| v.0)),
+            "read u64: opentelemetry `map_current`";
+    }
+    Task {
+        op_read_string_with / op_thread_read_string_with -> usize =
+            Req::with_name(|v| v.map_or(0, String::len)),
+            "read String: ctxlocal {place} `with_name` (borrow)";
+        op_read_string_get / op_thread_read_string_get -> Option<String> =
+            Req::name(), "read String: ctxlocal {place} `name()` (clone)";
+    }
+    TokioScope {
+        op_tokio_string_get -> String =
+            TL_NAME.get(), "read String: tokio task_local `get` (clone)";
+        op_tokio_string_try_with -> usize =
+            TL_NAME.try_with(String::len).unwrap_or(0), "read String: tokio task_local `try_with`";
+        op_tokio_string_with -> usize =
+            TL_NAME.with(String::len), "read String: tokio task_local `with`";
+    }
+    ThreadLocal {
+        op_tl_refcell_borrow_string -> usize =
+            REF_NAME.with_borrow(String::len), "read String: thread_local `RefCell` borrow";
+        op_tl_refcell_clone_string -> String =
+            REF_NAME.with_borrow(String::clone), "read String: thread_local `RefCell` clone";
+    }
+    Task {
+        op_set_u64 / op_thread_set_u64 -> () =
+            Req::set_id(black_box(8)), "write u64: ctxlocal {place} `set_id`";
+    }
+    Task {
+        op_update_u64 / op_thread_update_u64 -> () =
+            Req::update_id(|v| *v.get_or_insert(0) += black_box(1)),
+            "write u64: ctxlocal {place} `update_id`";
+    }
+    Task {
+        op_update_u64_default / op_thread_update_u64_default -> () =
+            Req::update_hits(|v| *v += black_box(1)),
+            "write u64: ctxlocal {place} `update_hits` (default field)";
+    }
+    ThreadLocal {
+        op_tl_cell_set -> () = CELL_ID.set(black_box(8)), "write u64: thread_local `Cell::set`";
+        op_tl_refcell_set_u64 -> () =
+            REF_ID.with_borrow_mut(|v| *v = black_box(8)), "write u64: thread_local `RefCell` set";
+        op_tl_refcell_update_u64 -> () =
+            REF_ID.with_borrow_mut(|v| *v += black_box(1)),
+            "write u64: thread_local `RefCell` update";
+    }
+    Task {
+        op_set_string / op_thread_set_string -> () =
+            Req::set_name(black_box(NAME).to_owned()), "write String: ctxlocal {place} `set_name`";
+    }
+    ThreadLocal {
+        op_tl_refcell_set_string -> () =
+            REF_NAME.with_borrow_mut(|v| *v = black_box(NAME).to_owned()),
+            "write String: thread_local `RefCell` set";
+    }
+    Task {
+        op_snapshot / op_thread_snapshot -> Context =
+            Context::current(), "`Context::current()` ({place})";
     }
 }
 
@@ -126,6 +247,16 @@ fn op_poll_task_local_future(
     f.poll(cx)
 }
 
+/// The rows of the `op_poll_*` functions above: (symbol, label).
+const POLL_ROWS: [(&str, &str); 3] = [
+    ("op_poll_bare", "one poll: bare future"),
+    ("op_poll_with_context", "one poll: ctxlocal `WithContext`"),
+    (
+        "op_poll_task_local_future",
+        "one poll: tokio `TaskLocalFuture`",
+    ),
+];
+
 fn repeat<R>(op: fn() -> R) {
     for _ in 0..CALLS {
         black_box(op());
@@ -140,50 +271,24 @@ fn set_req() {
 
 /// Every operation, `CALLS` times each; what callgrind counts.
 fn child() {
-    repeat(op_baseline);
-    // Reads and writes in a task context.
-    let task = Context::empty().run(|| {
-        set_req();
-        Context::current()
-    });
-    task.run(|| {
-        repeat(op_read_u64_with);
-        repeat(op_read_u64_get);
-        repeat(op_read_string_with);
-        repeat(op_read_string_get);
-        repeat(op_set_u64);
-        repeat(op_update_u64);
-        repeat(op_update_u64_default);
-        repeat(op_set_string);
-        repeat(op_snapshot);
-    });
-    // The same in the thread's root context: separate functions, so separate rows.
+    let run = |place: Place| {
+        for op in OPS.iter().filter(|op| op.place == place) {
+            (op.run)();
+        }
+    };
+    run(Place::Anywhere);
+    let task = build_context(set_req);
+    task.run(|| run(Place::Task));
     set_req();
-    thread_ops::run();
-
+    run(Place::Thread);
     TL_ID.sync_scope(7, || {
-        TL_NAME.sync_scope(NAME.to_owned(), || {
-            repeat(op_tokio_u64_get);
-            repeat(op_tokio_u64_try_with);
-            repeat(op_tokio_u64_with);
-            repeat(op_tokio_string_get);
-            repeat(op_tokio_string_try_with);
-            repeat(op_tokio_string_with);
-        })
+        TL_NAME.sync_scope(NAME.to_owned(), || run(Place::TokioScope))
     });
     REF_NAME.set(NAME.to_owned());
-    repeat(op_tl_cell_get);
-    repeat(op_tl_refcell_borrow_u64);
-    repeat(op_tl_refcell_borrow_string);
-    repeat(op_tl_refcell_clone_string);
-    repeat(op_tl_cell_set);
-    repeat(op_tl_refcell_set_u64);
-    repeat(op_tl_refcell_update_u64);
-    repeat(op_tl_refcell_set_string);
+    run(Place::ThreadLocal);
     {
         let _otel = opentelemetry::Context::new().with_value(OtelId(7)).attach();
-        repeat(op_otel_current_get);
-        repeat(op_otel_map_current);
+        run(Place::Otel);
     }
 
     // Snapshot and first write per context shape: one function per shape, generated below.
@@ -202,35 +307,6 @@ fn child() {
     }
     for _ in 0..CALLS {
         let _ = black_box(op_poll_task_local_future(tokio_wrapped.as_mut(), &mut cx));
-    }
-}
-
-/// The read and write operations again, as distinct symbols for the thread's root context.
-mod thread_ops {
-    use super::*;
-
-    ops! {
-        op_thread_read_u64_with -> u64 = Req::with_id(|v| v.copied().unwrap_or(0));
-        op_thread_read_u64_get -> u64 = Req::id().unwrap_or(0);
-        op_thread_read_string_with -> usize = Req::with_name(|v| v.map_or(0, String::len));
-        op_thread_read_string_get -> Option<String> = Req::name();
-        op_thread_set_u64 -> () = Req::set_id(black_box(8));
-        op_thread_update_u64 -> () = Req::update_id(|v| *v.get_or_insert(0) += black_box(1));
-        op_thread_update_u64_default -> () = Req::update_hits(|v| *v += black_box(1));
-        op_thread_set_string -> () = Req::set_name(black_box(NAME).to_owned());
-        op_thread_snapshot -> Context = Context::current();
-    }
-
-    pub(super) fn run() {
-        repeat(op_thread_read_u64_with);
-        repeat(op_thread_read_u64_get);
-        repeat(op_thread_read_string_with);
-        repeat(op_thread_read_string_get);
-        repeat(op_thread_set_u64);
-        repeat(op_thread_update_u64);
-        repeat(op_thread_update_u64_default);
-        repeat(op_thread_set_string);
-        repeat(op_thread_snapshot);
     }
 }
 
@@ -281,121 +357,11 @@ mod scaling_ops {
 
 /// Row labels, in print order: (symbol, label).
 fn rows() -> Vec<(String, String)> {
-    let mut rows: Vec<(String, String)> = [
-        (
-            "op_baseline",
-            "baseline: call + marker + return (included in every row)",
-        ),
-        ("op_read_u64_with", "read u64: ctxlocal task `with_id`"),
-        ("op_read_u64_get", "read u64: ctxlocal task `id()` (clone)"),
-        (
-            "op_thread_read_u64_with",
-            "read u64: ctxlocal thread `with_id`",
-        ),
-        (
-            "op_thread_read_u64_get",
-            "read u64: ctxlocal thread `id()` (clone)",
-        ),
-        ("op_tokio_u64_get", "read u64: tokio task_local `get`"),
-        (
-            "op_tokio_u64_try_with",
-            "read u64: tokio task_local `try_with`",
-        ),
-        ("op_tokio_u64_with", "read u64: tokio task_local `with`"),
-        ("op_tl_cell_get", "read u64: thread_local `Cell::get`"),
-        (
-            "op_tl_refcell_borrow_u64",
-            "read u64: thread_local `RefCell` borrow",
-        ),
-        (
-            "op_otel_current_get",
-            "read u64: opentelemetry `Context::current().get`",
-        ),
-        (
-            "op_otel_map_current",
-            "read u64: opentelemetry `map_current`",
-        ),
-        (
-            "op_read_string_with",
-            "read String: ctxlocal task `with_name` (borrow)",
-        ),
-        (
-            "op_read_string_get",
-            "read String: ctxlocal task `name()` (clone)",
-        ),
-        (
-            "op_thread_read_string_with",
-            "read String: ctxlocal thread `with_name` (borrow)",
-        ),
-        (
-            "op_thread_read_string_get",
-            "read String: ctxlocal thread `name()` (clone)",
-        ),
-        (
-            "op_tokio_string_get",
-            "read String: tokio task_local `get` (clone)",
-        ),
-        (
-            "op_tokio_string_try_with",
-            "read String: tokio task_local `try_with`",
-        ),
-        (
-            "op_tokio_string_with",
-            "read String: tokio task_local `with`",
-        ),
-        (
-            "op_tl_refcell_borrow_string",
-            "read String: thread_local `RefCell` borrow",
-        ),
-        (
-            "op_tl_refcell_clone_string",
-            "read String: thread_local `RefCell` clone",
-        ),
-        ("op_set_u64", "write u64: ctxlocal task `set_id`"),
-        ("op_thread_set_u64", "write u64: ctxlocal thread `set_id`"),
-        ("op_update_u64", "write u64: ctxlocal task `update_id`"),
-        (
-            "op_thread_update_u64",
-            "write u64: ctxlocal thread `update_id`",
-        ),
-        (
-            "op_update_u64_default",
-            "write u64: ctxlocal task `update_hits` (default field)",
-        ),
-        (
-            "op_thread_update_u64_default",
-            "write u64: ctxlocal thread `update_hits` (default field)",
-        ),
-        ("op_tl_cell_set", "write u64: thread_local `Cell::set`"),
-        (
-            "op_tl_refcell_set_u64",
-            "write u64: thread_local `RefCell` set",
-        ),
-        (
-            "op_tl_refcell_update_u64",
-            "write u64: thread_local `RefCell` update",
-        ),
-        ("op_set_string", "write String: ctxlocal task `set_name`"),
-        (
-            "op_thread_set_string",
-            "write String: ctxlocal thread `set_name`",
-        ),
-        (
-            "op_tl_refcell_set_string",
-            "write String: thread_local `RefCell` set",
-        ),
-        ("op_snapshot", "`Context::current()` (task)"),
-        ("op_thread_snapshot", "`Context::current()` (thread)"),
-        ("op_poll_bare", "one poll: bare future"),
-        ("op_poll_with_context", "one poll: ctxlocal `WithContext`"),
-        (
-            "op_poll_task_local_future",
-            "one poll: tokio `TaskLocalFuture`",
-        ),
-    ]
-    .into_iter()
-    .map(|(s, l)| (s.to_owned(), l.to_owned()))
-    .collect();
+    let mut rows: Vec<(String, String)> = OPS
+        .iter()
+        .map(|op| (op.symbol.to_owned(), op.label()))
+        .collect();
+    rows.extend(POLL_ROWS.map(|(s, l)| (s.to_owned(), l.to_owned())));
     for (i, shape) in SHAPES.iter().enumerate() {
         rows.push((
             format!("op_shape{i}_snapshot"),

@@ -17,6 +17,23 @@ use std::sync::atomic::{AtomicIsize, AtomicUsize, Ordering::Relaxed};
 
 use ctxlocal::{Context, FutureExt, async_local};
 
+#[path = "support/anchors.rs"]
+mod anchors;
+#[path = "support/harness.rs"]
+mod harness;
+#[path = "support/req.rs"]
+mod req;
+#[path = "support/shapes.rs"]
+mod shapes;
+
+use anchors::{NAME, OtelId, OtelName, TL_ID};
+use harness::{build_context, runtime};
+use req::Req;
+use shapes::{S0, set_structs};
+
+/// Tasks per task case.
+const N: usize = 1000;
+
 struct Counting;
 
 static ALLOCS: AtomicUsize = AtomicUsize::new(0);
@@ -75,17 +92,22 @@ fn counts() -> Counts {
     }
 }
 
+impl Counts {
+    /// What was allocated between `before` and `self`.
+    fn since(self, before: Counts) -> Counts {
+        Counts {
+            allocs: self.allocs - before.allocs,
+            bytes: self.bytes - before.bytes,
+            live: self.live - before.live,
+        }
+    }
+}
+
 /// Runs `f` and returns its result with what it allocated.
 fn measure<R>(f: impl FnOnce() -> R) -> (R, Counts) {
     let before = counts();
     let result = f();
-    let after = counts();
-    let delta = Counts {
-        allocs: after.allocs - before.allocs,
-        bytes: after.bytes - before.bytes,
-        live: after.live - before.live,
-    };
-    (result, delta)
+    (result, counts().since(before))
 }
 
 fn row(what: &str, per: usize, c: Counts) {
@@ -97,38 +119,6 @@ fn row(what: &str, per: usize, c: Counts) {
         c.live as f64 / per_f
     );
 }
-
-const NAME: &str = "0b7c6a1e-5f7d-4a3e-9c2d-1f2e3d4c5b6a";
-
-#[async_local]
-struct Req {
-    id: u64,
-    name: String,
-}
-
-tokio::task_local! {
-    static TL_ID: u64;
-}
-
-macro_rules! structs {
-    ($($name:ident)*) => {
-        $(
-            #[async_local]
-            struct $name {
-                a: u64,
-            }
-        )*
-
-        fn set_structs(n: usize) {
-            let setters: &[fn(u64)] = &[$($name::set_a),*];
-            for set in &setters[..n] {
-                set(1);
-            }
-        }
-    };
-}
-
-structs!(S0 S1 S2 S3 S4 S5 S6 S7 S8 S9 S10 S11 S12 S13 S14 S15);
 
 #[async_local]
 struct Wide8 {
@@ -155,17 +145,6 @@ fn set_wide8() {
     Wide8::set_h(8);
 }
 
-struct OtelId(#[allow(dead_code)] u64);
-struct OtelName(#[allow(dead_code)] String);
-
-/// Builds, from an empty context, the context that `fill` writes, and returns it.
-fn build(fill: impl FnOnce()) -> Context {
-    Context::empty().run(|| {
-        fill();
-        Context::current()
-    })
-}
-
 fn contexts() {
     println!("\n## Bytes per context\n");
     println!("| case | allocs | bytes allocated | bytes live after |");
@@ -173,7 +152,7 @@ fn contexts() {
 
     // Warm up lazily assigned struct indices and thread state, so they are not counted.
     for _ in 0..2 {
-        drop(build(|| {
+        drop(build_context(|| {
             Req::set_id(1);
             Req::set_name(NAME.to_owned());
             set_structs(16);
@@ -181,16 +160,16 @@ fn contexts() {
         }));
     }
 
-    let base = build(|| Req::set_id(1));
+    let base = build_context(|| Req::set_id(1));
     let (snap, c) = measure(|| base.run(Context::current));
     row("`Context::current()` (snapshot)", 1, c);
     drop(snap);
 
-    let (ctx, c) = measure(|| build(|| Req::set_id(1)));
+    let (ctx, c) = measure(|| build_context(|| Req::set_id(1)));
     row("context with 1 struct, 1 `u64` field set", 1, c);
     drop(ctx);
     let (ctx, c) = measure(|| {
-        build(|| {
+        build_context(|| {
             Req::set_id(1);
             Req::set_name(NAME.to_owned());
         })
@@ -201,10 +180,10 @@ fn contexts() {
         c,
     );
     drop(ctx);
-    let (ctx, c) = measure(|| build(set_wide8));
+    let (ctx, c) = measure(|| build_context(set_wide8));
     row("context with 1 struct, 8 `u64` fields set", 1, c);
     drop(ctx);
-    let (ctx, c) = measure(|| build(|| set_structs(16)));
+    let (ctx, c) = measure(|| build_context(|| set_structs(16)));
     row("context with 16 structs, 1 `u64` field each", 1, c);
     drop(ctx);
 
@@ -229,7 +208,7 @@ fn contexts() {
             (|| S0::set_a(2)) as fn(),
         ),
     ] {
-        let parent = build(fill);
+        let parent = build_context(fill);
         let (child, c) = measure(|| {
             parent.run(|| {
                 write();
@@ -257,10 +236,7 @@ fn contexts() {
 }
 
 fn tasks() {
-    const N: usize = 1000;
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .build()
-        .unwrap();
+    let rt = runtime(false);
     println!("\n## Bytes per spawned task ({N} tasks, current-thread runtime)\n");
     println!(
         "Future sizes: `async {{}}` {} bytes; `WithContext<async {{}}>` {} bytes; \
@@ -271,7 +247,7 @@ fn tasks() {
     );
     println!("| case | allocs | bytes allocated | bytes live after |");
     println!("|---|---|---|---|");
-    let parent = build(|| {
+    let parent = build_context(|| {
         Req::set_id(1);
         Req::set_name(NAME.to_owned());
     });
@@ -337,7 +313,6 @@ fn tasks() {
 /// park on a channel; returns what spawning them and letting them all run up to the park
 /// allocated, then releases and joins them (and checks that everything was freed).
 async fn parked_children(write: bool) -> Counts {
-    const N: usize = 1000;
     let (go, wait) = tokio::sync::watch::channel(false);
     let parked = Arc::new(AtomicUsize::new(0));
     let mut handles = Vec::with_capacity(N);
@@ -368,11 +343,7 @@ async fn parked_children(write: bool) -> Counts {
         "{N} finished tasks left {} bytes behind",
         joined.live - before.live
     );
-    Counts {
-        allocs: after.allocs - before.allocs,
-        bytes: after.bytes - before.bytes,
-        live: after.live - before.live,
-    }
+    after.since(before)
 }
 
 fn main() {

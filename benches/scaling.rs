@@ -2,7 +2,7 @@
 //!
 //! Groups (`cargo bench --bench scaling`), each parameterised by the context's shape:
 //!
-//! - `scaling/current`: `Context::current()` (and dropping it), which DESIGN.md section 6 wants
+//! - `scaling/current`: `Context::current()` (and dropping it), which the performance targets want
 //!   flat (ratio <= 1.2) from 1 to 64 fields set and from 1 to 16 structs in the context;
 //! - `scaling/first_write`: a snapshot followed by the first write to one `u64` field (the
 //!   copy-on-write); the snapshots are dropped outside the timed region.

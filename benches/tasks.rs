@@ -17,43 +17,19 @@ use core::future::Future;
 use core::pin::{Pin, pin};
 use core::task::{Context as TaskCx, Poll, Waker};
 use std::hint::black_box;
-use std::time::Instant;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use ctxlocal::{Context, async_local};
 
+#[path = "support/anchors.rs"]
+mod anchors;
 #[path = "support/harness.rs"]
 mod harness;
+#[path = "support/req.rs"]
+mod req;
 
-use harness::{in_task, runtime};
-
-#[async_local]
-struct Req {
-    id: u64,
-    name: String,
-}
-
-tokio::task_local! {
-    static TL_ID: u64;
-}
-
-fn context_with_values() -> Context {
-    Context::empty().run(|| {
-        Req::set_id(7);
-        Req::set_name("0b7c6a1e-5f7d-4a3e-9c2d-1f2e3d4c5b6a".to_owned());
-        Context::current()
-    })
-}
-
-/// Never completes; every poll returns `Pending`.
-struct Pending;
-
-impl Future for Pending {
-    type Output = ();
-    fn poll(self: Pin<&mut Self>, _: &mut TaskCx<'_>) -> Poll<()> {
-        Poll::Pending
-    }
-}
+use anchors::TL_ID;
+use harness::{Pending, RUNTIMES, runtime, time_awaits};
+use req::{Req, context_with_values};
 
 /// Never completes; every poll reads a value with `read` first.
 struct ReadThenPending<F>(F);
@@ -105,44 +81,29 @@ fn polls(c: &mut Criterion) {
 
 fn spawns(c: &mut Criterion) {
     let ctx = context_with_values();
-    for (name, multi_thread) in [
-        ("spawn/current_thread", false),
-        ("spawn/multi_thread", true),
-    ] {
+    for (rt_name, multi_thread) in RUNTIMES {
         let rt = runtime(multi_thread);
-        let mut group = c.benchmark_group(name);
+        let mut group = c.benchmark_group(format!("spawn/{rt_name}"));
         group.bench_function("ctxlocal::spawn + await", |b| {
             b.iter_custom(|iters| {
-                in_task(&rt, &ctx, iters, |iters| async move {
-                    let start = Instant::now();
-                    for _ in 0..iters {
-                        ctxlocal::spawn(async { black_box(1u8) }).await.unwrap();
-                    }
-                    start.elapsed()
+                time_awaits(&rt, &ctx, iters, |_| async {
+                    ctxlocal::spawn(async { black_box(1u8) }).await.unwrap()
                 })
             })
         });
         group.bench_function("tokio::spawn + await", |b| {
             b.iter_custom(|iters| {
-                in_task(&rt, &ctx, iters, |iters| async move {
-                    let start = Instant::now();
-                    for _ in 0..iters {
-                        tokio::spawn(async { black_box(1u8) }).await.unwrap();
-                    }
-                    start.elapsed()
+                time_awaits(&rt, &ctx, iters, |_| async {
+                    tokio::spawn(async { black_box(1u8) }).await.unwrap()
                 })
             })
         });
         group.bench_function("tokio::spawn(task_local scope) + await", |b| {
             b.iter_custom(|iters| {
-                in_task(&rt, &ctx, iters, |iters| async move {
-                    let start = Instant::now();
-                    for _ in 0..iters {
-                        tokio::spawn(TL_ID.scope(7, async { black_box(1u8) }))
-                            .await
-                            .unwrap();
-                    }
-                    start.elapsed()
+                time_awaits(&rt, &ctx, iters, |_| async {
+                    tokio::spawn(TL_ID.scope(7, async { black_box(1u8) }))
+                        .await
+                        .unwrap()
                 })
             })
         });

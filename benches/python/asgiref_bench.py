@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """The operations of benches/access.rs, tasks.rs and bridges.rs, in Python.
 
-Measures, per operation, ``asgiref.local.Local`` (asgiref 3.13, the anchor named in
-DESIGN.md section 6), ``contextvars.ContextVar`` and ``threading.local``:
+Measures, per operation, ``asgiref.local.Local`` (asgiref 3.13, the Python anchor in
+BENCHMARKS.md), ``contextvars.ContextVar`` and ``threading.local``:
 
 - read and write of an ``int`` and a ``str`` attribute, in a plain (sync) thread and inside an
   asyncio task;

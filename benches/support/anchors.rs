@@ -1,5 +1,6 @@
-//! The anchors ctxlocal is measured against in `access.rs` and `instructions.rs`: tokio's
-//! `task_local!`, `thread_local!` cells, and OpenTelemetry context values.
+//! The anchors ctxlocal is measured against (`access.rs`, `instructions.rs`, `tasks.rs`,
+//! `memory.rs`): tokio's `task_local!`, `thread_local!` cells, and OpenTelemetry context
+//! values; and the request-id string every bench stores.
 
 #![allow(dead_code)] // each bench uses part of it
 

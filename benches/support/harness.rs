@@ -1,15 +1,21 @@
-//! Timing helpers shared by the criterion benches: the runtimes the async benches run on, a
-//! way to run a timed loop inside a task that carries a context, and a loop timed right after
-//! fresh snapshots.
+//! Helpers shared by the benches: the runtimes the async benches run on, a timed loop of
+//! awaits inside a task that carries a context, a loop timed right after fresh snapshots, a
+//! context built from an empty one, and a future that never completes.
 
 #![allow(dead_code)] // each bench uses part of it
 
+use core::pin::Pin;
+use core::task::{Context as TaskCx, Poll};
 use std::future::Future;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use ctxlocal::{Context, FutureExt};
 use tokio::runtime::{Builder, Runtime};
+
+/// The runtimes the async benches run on, as `(name, multi_thread)` for [`runtime`]; the name
+/// is the last part of the benchmark group's name.
+pub const RUNTIMES: [(&str, bool); 2] = [("current_thread", false), ("multi_thread", true)];
 
 /// A current-thread runtime, or a multi-thread one with two workers (the machine's cores).
 pub fn runtime(multi_thread: bool) -> Runtime {
@@ -23,15 +29,23 @@ pub fn runtime(multi_thread: bool) -> Runtime {
     builder.build().expect("runtime")
 }
 
-/// Runs `body(iters)` inside a task spawned on `rt` that carries `ctx`, and returns the time
-/// it measured. On the multi-thread runtime this puts the loop on a worker thread, where a
-/// spawn lands in the worker's local queue, as it does for a request handler.
-pub fn in_task<B, Fut>(rt: &Runtime, ctx: &Context, iters: u64, body: B) -> Duration
+/// Times `iters` awaits of `op(i)` (`i` in `0..iters`; each output goes to `black_box`) in a
+/// loop that runs inside a task spawned on `rt` that carries `ctx`, and returns the time the
+/// loop took. On the multi-thread runtime this puts the loop on a worker thread, where a spawn
+/// lands in the worker's local queue, as it does for a request handler.
+pub fn time_awaits<Op, Fut>(rt: &Runtime, ctx: &Context, iters: u64, op: Op) -> Duration
 where
-    B: FnOnce(u64) -> Fut + Send + 'static,
-    Fut: Future<Output = Duration> + Send + 'static,
+    Op: Fn(u64) -> Fut + Send + 'static,
+    Fut: Future + Send + 'static,
 {
-    let task = async move { body(iters).await }.in_context(ctx.clone());
+    let task = async move {
+        let start = Instant::now();
+        for i in 0..iters {
+            black_box(op(i).await);
+        }
+        start.elapsed()
+    }
+    .in_context(ctx.clone());
     rt.block_on(async move { tokio::spawn(task).await.expect("bench task") })
 }
 
@@ -55,4 +69,22 @@ pub fn iter_after_snapshot(iters: u64, mut per_iter: impl FnMut(u64)) -> Duratio
         done += n;
     }
     total
+}
+
+/// The context that `fill` writes, starting from an empty one (as a task would carry it).
+pub fn build_context(fill: impl FnOnce()) -> Context {
+    Context::empty().run(|| {
+        fill();
+        Context::current()
+    })
+}
+
+/// Never completes; every poll returns `Pending`.
+pub struct Pending;
+
+impl Future for Pending {
+    type Output = ();
+    fn poll(self: Pin<&mut Self>, _: &mut TaskCx<'_>) -> Poll<()> {
+        Poll::Pending
+    }
 }

@@ -1,9 +1,12 @@
-//! The context shapes shared by `scaling.rs` and `instructions.rs`: 16 one-field structs and
-//! one struct with 64 fields, declared by `macro_rules!`.
+//! The context shapes shared by `scaling.rs` and `instructions.rs` (`memory.rs` uses the
+//! one-field structs): 16 one-field structs and one struct with 64 fields, declared by
+//! `macro_rules!`. Needs `harness.rs` included next to it.
 
 #![allow(dead_code)] // each bench uses part of it
 
 use ctxlocal::{Context, async_local};
+
+use super::harness::build_context;
 
 /// Declares one `#[async_local]` struct per name, each with one `u64` field `a`, and
 /// `set_structs(n)`, which sets `a` in the first `n` of them.
@@ -123,10 +126,9 @@ pub const SHAPES: &[Shape] = &[
 
 impl Shape {
     pub fn context(&self) -> Context {
-        Context::empty().run(|| {
+        build_context(|| {
             set_fields(self.fields);
             set_structs(self.structs);
-            Context::current()
         })
     }
 }
