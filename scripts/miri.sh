@@ -1,15 +1,24 @@
 #!/usr/bin/env bash
 # Runs the runtime's unit tests and its borrowing tests under Miri, which checks the `unsafe`
 # code (shared.rs, table.rs) and the borrowing rules of state.rs and tc.rs for undefined
-# behaviour. Needs a nightly toolchain with the `miri` and `rust-src` components; where there
-# is none, it says so and exits successfully (it is not part of CI, which has no nightly).
+# behaviour and leaks. Needs a nightly toolchain with the `miri` and `rust-src` components: it
+# installs them with rustup when they are missing, and only when that is impossible (no rustup,
+# no network) says so and exits successfully. `.ci/run` calls it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if ! cargo +nightly miri --version >/dev/null 2>&1; then
-    echo "miri: skipped (no nightly toolchain with the miri component;" \
+    if command -v rustup >/dev/null 2>&1; then
+        rustup toolchain install nightly --profile minimal --component miri --component rust-src \
+            >/dev/null 2>&1 || true
+        rustup component add --toolchain nightly miri rust-src >/dev/null 2>&1 || true
+    fi
+fi
+if ! cargo +nightly miri --version >/dev/null 2>&1; then
+    echo "miri: SKIPPED (no nightly toolchain with the miri component could be installed;" \
          "rustup toolchain install nightly --component miri rust-src)"
     exit 0
 fi
 export MIRIFLAGS="${MIRIFLAGS:--Zmiri-strict-provenance}"
+cargo +nightly miri setup >/dev/null 2>&1 || true
 exec cargo +nightly miri test -p ctxlocal-runtime --lib --test borrowing "$@"

@@ -717,3 +717,122 @@ async fn many_concurrent_tasks_doing_bridges_each_see_only_their_own_values() {
     assert_eq!(Local::value(), Some(u64::MAX));
     assert_eq!(Local::label(), None);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Regressions: block_in_place, thread-local destructors, many structs
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn async_to_sync_inside_block_in_place_runs_and_writes_back_into_the_task() {
+    in_task(async {
+        Local::set_value(1);
+        let seen = tokio::task::block_in_place(|| {
+            async_to_sync(async {
+                let seen = Local::value();
+                // The future runs on the task's runtime: its timers and tasks work.
+                let child = ctxlocal::spawn(async { Local::value() }).await.unwrap();
+                Local::set_value(2);
+                (seen, child)
+            })
+        });
+        assert_eq!(seen, (Some(1), Some(1)));
+        assert_eq!(Local::value(), Some(2));
+        // Still the task's value after it had every chance to move to another worker.
+        tokio::task::yield_now().await;
+        assert_eq!(Local::value(), Some(2));
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn async_to_sync_in_async_code_outside_block_in_place_is_still_refused() {
+    in_task(async {
+        let payload =
+            catch_unwind(|| async_to_sync(async { Local::set_value(2) })).expect_err("must refuse");
+        let message = panic_message(&*payload);
+        assert!(message.contains("block_in_place"), "{message}");
+        assert_eq!(Local::value(), None);
+    })
+    .await;
+}
+
+#[test]
+fn async_to_sync_in_a_thread_local_destructor_after_tokio_is_gone_does_not_abort() {
+    struct CallsAsyncToSync(std::sync::mpsc::Sender<(u64, Option<u64>)>);
+    impl Drop for CallsAsyncToSync {
+        fn drop(&mut self) {
+            let seen = async_to_sync(async {
+                Local::set_value(41);
+                let (tx, rx) = oneshot::channel();
+                std::thread::spawn(move || tx.send(1).unwrap());
+                Local::value().unwrap() + rx.await.unwrap()
+            });
+            let _ = self.0.send((seen, Local::value()));
+        }
+    }
+    thread_local! {
+        static ON_EXIT: std::cell::RefCell<Option<CallsAsyncToSync>> =
+            const { std::cell::RefCell::new(None) };
+    }
+    let (tx, rx) = std::sync::mpsc::channel();
+    on_plain_thread(move || {
+        // Registered first, so destroyed after the root context and tokio's thread state,
+        // which are registered below (destructors run in reverse order).
+        ON_EXIT.with(|slot| *slot.borrow_mut() = Some(CallsAsyncToSync(tx)));
+        Local::set_value(7);
+        assert!(Handle::try_current().is_err());
+    });
+    // It ran, without a runtime and without aborting; its write had no root context to
+    // land in (it is gone), so the thread's context reads as empty there.
+    assert_eq!(rx.recv().unwrap(), (42, None));
+}
+
+/// Seventy structs, so that some have key indices past 64 whatever order tests run in.
+macro_rules! many_structs {
+    ($($name:ident)*) => {
+        $(
+            #[async_local]
+            struct $name {
+                value: u64,
+            }
+        )*
+
+        /// For each struct: in a bridge, set then clear it while the caller sets it
+        /// concurrently; what the caller reads afterwards.
+        async fn set_then_clear_in_a_bridge_for_each_struct() -> Vec<Option<u64>> {
+            let mut seen = Vec::new();
+            $(
+                // Give the struct its key index (in a throwaway context).
+                Context::empty().run(|| $name::set_value(0));
+                let (caller_set, wait) = std::sync::mpsc::channel::<()>();
+                let bridge = sync_to_async(move || {
+                    $name::set_value(1);
+                    $name::clear();
+                    wait.recv().unwrap();
+                });
+                let caller = async {
+                    $name::set_value(2);
+                    caller_set.send(()).unwrap();
+                };
+                tokio::join!(bridge, caller);
+                seen.push($name::value());
+            )*
+            seen
+        }
+    };
+}
+
+many_structs!(
+    M00 M01 M02 M03 M04 M05 M06 M07 M08 M09 M10 M11 M12 M13 M14 M15 M16 M17 M18 M19
+    M20 M21 M22 M23 M24 M25 M26 M27 M28 M29 M30 M31 M32 M33 M34 M35 M36 M37 M38 M39
+    M40 M41 M42 M43 M44 M45 M46 M47 M48 M49 M50 M51 M52 M53 M54 M55 M56 M57 M58 M59
+    M60 M61 M62 M63 M64 M65 M66 M67 M68 M69
+);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn write_back_of_a_set_then_cleared_struct_is_the_same_whatever_its_key_index() {
+    let seen = in_task(set_then_clear_in_a_bridge_for_each_struct()).await;
+    // The bridge wrote the struct last (its clear), so that is what the caller sees: for
+    // every struct alike, the first and the seventieth.
+    assert_eq!(seen, vec![None; 70]);
+}

@@ -170,3 +170,52 @@ fn a_drop_impl_may_use_the_context() {
     Reentrant::clear();
     assert_eq!(Local::other(), 2);
 }
+
+// === Memory under a long borrow: bounded by what is live, not by the number of writes ===
+
+#[test]
+fn many_writes_inside_one_long_borrow_keep_no_copies_alive() {
+    support::on_fresh_thread(|counters| {
+        Local::set_other(1);
+        Local::with_other(|_| {
+            for n in 0..100_000 {
+                Local::set_value(counters.make(n));
+                Local::set_other(n);
+            }
+            let live = counters.created() - counters.dropped();
+            assert!(live <= 1, "{live} values alive inside the borrow");
+        });
+    });
+}
+
+#[test]
+fn a_server_run_inside_a_long_borrow_keeps_memory_bounded() {
+    support::on_fresh_thread(|counters| {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        Local::set_other(7);
+        // `Config::with_x(|_| rt.block_on(serve))`: every request below runs inside the borrow.
+        Local::with_other(|_| {
+            rt.block_on(async {
+                let mut most_alive = 0;
+                for request in 0..5_000 {
+                    let made = counters.clone();
+                    ctxlocal::spawn(async move {
+                        Local::set_value(made.make(request));
+                        tokio::task::yield_now().await;
+                        Local::with_value(|_| Local::set_value(made.make(request)));
+                        Local::set_other(request);
+                    })
+                    .await
+                    .unwrap();
+                    most_alive = most_alive.max(counters.created() - counters.dropped());
+                }
+                assert!(
+                    most_alive <= 2,
+                    "{most_alive} values alive between requests"
+                );
+            });
+        });
+    });
+}

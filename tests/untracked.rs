@@ -3,10 +3,13 @@
 //! ever seen by another task on its worker thread. A plain OS thread writes its own root
 //! context, like `threading.local`.
 
+mod support;
+
 use std::sync::Arc;
 use std::sync::mpsc;
 
-use ctxlocal::{Context, FutureExt, async_local};
+use ctxlocal::{Context, FutureExt, async_local, async_to_sync, sync_to_async};
+use tokio::sync::oneshot;
 
 #[async_local]
 struct Local {
@@ -220,4 +223,139 @@ fn jobs_run_inside_context_run_leave_nothing_on_the_pool_thread() {
     assert_eq!(seen_rx.recv().unwrap(), Some(10));
     drop(pool);
     worker.join().unwrap();
+}
+
+// === Untracked tokio tasks polled inside a crate frame (rule D8, wherever they are polled) ===
+
+/// What a plain tokio task saw and whether its write went through.
+type Observed = (Option<u64>, bool);
+
+/// A plain tokio task that waits for `go`, then reports what it sees and whether it may write.
+fn spawn_observer(go: oneshot::Receiver<()>, report: oneshot::Sender<Observed>) {
+    tokio::spawn(async move {
+        let _ = go.await;
+        let _ = report.send((Local::value(), Local::try_set_value(666).is_ok()));
+    });
+}
+
+#[test]
+fn plain_task_left_pending_by_one_async_to_sync_call_sees_nothing_in_the_next_call() {
+    support::on_plain_thread(|| {
+        let (go, wait) = oneshot::channel();
+        let (report, observed) = oneshot::channel();
+        // The first call leaves a plain task pending on this thread's `async_to_sync` runtime.
+        Local::sync_scope_value(1, || async_to_sync(async { spawn_observer(wait, report) }));
+        // It runs during the second call, inside that call's frame.
+        let (observed, after) = Local::sync_scope_value(2, || {
+            async_to_sync(async {
+                go.send(()).unwrap();
+                (observed.await.unwrap(), Local::value())
+            })
+        });
+        assert_eq!(observed, (None, false));
+        assert_eq!(after, Some(2));
+    });
+}
+
+#[test]
+fn plain_task_on_a_runtime_reused_across_sync_scopes_sees_nothing() {
+    support::on_plain_thread(|| {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let (go, wait) = oneshot::channel();
+        let (report, observed) = oneshot::channel();
+        Local::sync_scope_value(1, || rt.block_on(async { spawn_observer(wait, report) }));
+        let (observed, after) = Local::sync_scope_value(2, || {
+            rt.block_on(async {
+                go.send(()).unwrap();
+                (observed.await.unwrap(), Local::value())
+            })
+        });
+        assert_eq!(observed, (None, false));
+        // The `block_on` future itself runs inline in the scope, and sees it.
+        assert_eq!(after, Some(2));
+    });
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plain_spawn_local_in_a_local_set_inside_a_wrapped_future_sees_nothing() {
+    let (child, parent) = async {
+        Local::set_value(1);
+        tokio::task::LocalSet::new()
+            .run_until(async {
+                let child = tokio::task::spawn_local(async {
+                    (Local::value(), Local::try_set_value(666).is_ok())
+                })
+                .await
+                .unwrap();
+                (child, Local::value())
+            })
+            .await
+    }
+    .in_current_context()
+    .await;
+    assert_eq!(child, (None, false));
+    assert_eq!(parent, Some(1));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plain_task_on_a_runtime_driven_inside_sync_to_async_writes_nothing_back() {
+    let (observed, inline, after) = support::in_task(async {
+        Local::set_value(1);
+        let (observed, inline) = sync_to_async(|| {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .build()
+                .unwrap();
+            rt.block_on(async {
+                let observed =
+                    tokio::spawn(async { (Local::value(), Local::try_set_value(666).is_ok()) })
+                        .await
+                        .unwrap();
+                (observed, Local::value())
+            })
+        })
+        .await;
+        (observed, inline, Local::value())
+    })
+    .await;
+    assert_eq!(observed, (None, false));
+    assert_eq!(inline, Some(1));
+    assert_eq!(after, Some(1));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plain_task_inside_a_crate_frame_sees_no_thread_critical_values() {
+    let observed = async {
+        Critical::set_value(1);
+        tokio::task::LocalSet::new()
+            .run_until(async {
+                tokio::task::spawn_local(async {
+                    (Critical::value(), Critical::try_set_value(666).is_ok())
+                })
+                .await
+                .unwrap()
+            })
+            .await
+    }
+    .in_current_context()
+    .await;
+    assert_eq!(observed, (None, false));
+}
+
+#[async_local(thread_critical)]
+struct Critical {
+    value: u64,
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refusal_message_points_framework_tasks_to_scope_layer() {
+    let panic = tokio::spawn(async { Local::set_value(2) })
+        .await
+        .unwrap_err()
+        .into_panic();
+    let message = support::panic_message(&*panic);
+    assert!(message.contains("ScopeLayer"), "{message}");
+    assert!(message.contains("from_fn"), "{message}");
+    assert!(message.contains("value.scope(next.run(req))"), "{message}");
 }

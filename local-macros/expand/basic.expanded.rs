@@ -19,7 +19,7 @@ const _: () = {
         user: ::ctxlocal::__private::Slot<Option<u64>, ::ctxlocal::__private::AnyThread>,
         retries: ::ctxlocal::__private::Slot<u32, ::ctxlocal::__private::AnyThread>,
     }
-    impl ::ctxlocal::__private::Values for __CtxlocalValues {
+    unsafe impl ::ctxlocal::__private::Values for __CtxlocalValues {
         fn is_empty(&self) -> bool {
             #[allow(unused_mut)]
             let mut any_set = false;

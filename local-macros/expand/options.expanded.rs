@@ -27,7 +27,7 @@ const _: () = {
             framework::context::__private::AnyThread,
         >,
     }
-    impl framework::context::__private::Values for __CtxlocalValues {
+    unsafe impl framework::context::__private::Values for __CtxlocalValues {
         const NOT_INHERITED: bool = true;
         fn is_empty(&self) -> bool {
             #[allow(unused_mut)]

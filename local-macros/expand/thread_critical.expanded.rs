@@ -14,7 +14,7 @@ const _: () = {
             ::ctxlocal::__private::ThisThread,
         >,
     }
-    impl ::ctxlocal::__private::Values for __CtxlocalValues {
+    unsafe impl ::ctxlocal::__private::Values for __CtxlocalValues {
         fn is_empty(&self) -> bool {
             #[allow(unused_mut)]
             let mut any_set = false;

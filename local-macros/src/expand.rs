@@ -410,7 +410,9 @@ fn values_impl(input: &Struct) -> TokenStream {
     let not_inherited: Vec<_> = input.fields.iter().filter(|f| f.no_inherit).collect();
     if not_inherited.is_empty() {
         return quote! {
-            impl #private::Values for #values {
+            // SAFETY: the values table is a struct of slots with derived `Clone` and `Default`,
+            // which clone and create pointers and run no user code.
+            unsafe impl #private::Values for #values {
                 #is_empty
             }
         };
@@ -422,7 +424,8 @@ fn values_impl(input: &Struct) -> TokenStream {
         quote! { #(#cfgs)* { copy.#name = #private::core::default::Default::default(); } }
     });
     quote! {
-        impl #private::Values for #values {
+        // SAFETY: as above; `inherited` only clones the table and resets slots.
+        unsafe impl #private::Values for #values {
             const NOT_INHERITED: bool = true;
 
             #is_empty

@@ -17,7 +17,7 @@ use crate::future::WithContext;
 use crate::key::StructKey;
 use crate::shared::Shared;
 use crate::slot::{FieldProof, Mode, Slot, Token, Values};
-use crate::state::CollectGarbage;
+use crate::state::with_state;
 use crate::table::{Garbage, Table};
 
 #[cold]
@@ -34,18 +34,13 @@ pub fn with<M: Mode, V: Values, T, R>(
     field: impl FnOnce(&V) -> &Slot<T, M>,
     f: impl FnOnce(Option<&T>) -> R,
 ) -> R {
-    let _collect = CollectGarbage;
-    M::read(Token::new(), |state, table| {
-        let value = table
+    // Begun before looking at the table and ended after `f` returned: writes made by `f` (or
+    // by a `Clone` it calls) leave the borrowed value alone (see `state.rs`).
+    let _read = with_state(|state| state.read_scope());
+    M::read(Token::new(), |table| {
+        f(table
             .and_then(|table| table.get(key))
-            .and_then(|values| field(values).get());
-        match value {
-            Some(value) => {
-                let _reader = state.read_guard();
-                f(Some(value))
-            }
-            None => f(None),
-        }
+            .and_then(|values| field(values).get()))
     })
 }
 
@@ -91,7 +86,7 @@ pub fn is_set<M: Mode, V: Values, T>(
     key: &'static StructKey<V, M>,
     field: impl FnOnce(&V) -> &Slot<T, M>,
 ) -> bool {
-    M::read(Token::new(), |_, table| {
+    M::read(Token::new(), |table| {
         table
             .and_then(|table| table.get(key))
             .is_some_and(|values| field(values).is_set())
@@ -110,12 +105,16 @@ fn write_slot<M: Mode, V: Values, T, A, R>(
     arg: A,
     op: impl Fn(&mut Slot<T, M>, A) -> R + Copy,
 ) -> Result<R, (AccessError, A)> {
-    let fast = M::fast_write(Token::new(), arg, |table, arg| {
-        match table.unique_entry_mut(key) {
-            Some(values) => Ok(op(field(values), arg)),
-            None => Err(arg),
-        }
-    });
+    // SAFETY: the closure only moves values in and out of the slot (`op` runs no user code,
+    // its contract) and returns what it displaced, to be dropped by our caller.
+    let fast = unsafe {
+        M::fast_write(Token::new(), arg, |table, arg| {
+            match table.unique_entry_mut(key) {
+                Some(values) => Ok(op(field(values), arg)),
+                None => Err(arg),
+            }
+        })
+    };
     match fast {
         Ok(result) => Ok(result),
         Err(arg) => write_slot_slow(key, field, arg, op),
@@ -133,14 +132,19 @@ fn write_slot_slow<M: Mode, V: Values, T, A, R>(
     op: impl Fn(&mut Slot<T, M>, A) -> R,
 ) -> Result<R, (AccessError, A)> {
     let mut garbage = Garbage::<M>::default();
-    let result = M::write(Token::new(), |table| {
-        let table = match table {
-            Ok(table) => table,
-            Err(error) => return Err((error, arg)),
-        };
-        let values = Table::entry_mut(table, key, &mut garbage);
-        Ok(op(field(values), arg))
-    });
+    // SAFETY: making the table and entry writable clones pointers and `Values` tables (which
+    // run no user code, `Values`' contract); `op` runs none either; what is displaced goes to
+    // `garbage` or back to our caller, dropped after the write.
+    let result = unsafe {
+        M::write(Token::new(), |table| {
+            let table = match table {
+                Ok(table) => table,
+                Err(error) => return Err((error, arg)),
+            };
+            let values = Table::entry_mut(table, key, &mut garbage);
+            Ok(op(field(values), arg))
+        })
+    };
     drop(garbage);
     result
 }
@@ -395,13 +399,17 @@ pub fn set_struct<M: Mode, V: Values>(
     what: &'static str,
 ) {
     let mut garbage = Garbage::<M>::default();
-    let displaced = M::write(Token::new(), |table| {
-        let table = match table {
-            Ok(table) => table,
-            Err(error) => return Err((error, values)),
-        };
-        Ok(Table::insert(table, key, values, &mut garbage))
-    });
+    // SAFETY: inserting moves `values` in and returns the previous entry, dropped below; making
+    // the table writable clones pointers only.
+    let displaced = unsafe {
+        M::write(Token::new(), |table| {
+            let table = match table {
+                Ok(table) => table,
+                Err(error) => return Err((error, values)),
+            };
+            Ok(Table::insert(table, key, values, &mut garbage))
+        })
+    };
     drop(garbage);
     match displaced {
         Ok(displaced) => drop(displaced),
@@ -417,7 +425,7 @@ pub fn set_struct<M: Mode, V: Values>(
 pub fn clear_struct<M: Mode, V: Values>(key: &'static StructKey<V, M>, what: &'static str) {
     // Clearing a struct with no field set changes nothing, so it is no write (like `take_*` of
     // an unset field): it neither fails in untracked tasks nor counts for bridges.
-    let present = M::read(Token::new(), |_, table| {
+    let present = M::read(Token::new(), |table| {
         table
             .and_then(|table| table.get(key))
             .is_some_and(|values| !values.is_empty())
@@ -426,10 +434,14 @@ pub fn clear_struct<M: Mode, V: Values>(key: &'static StructKey<V, M>, what: &'s
         return;
     }
     let mut garbage = Garbage::<M>::default();
-    let displaced = M::write(Token::new(), |table| {
-        let table = table?;
-        Ok(Table::remove(table, key, &mut garbage))
-    });
+    // SAFETY: removing returns the entry, dropped below; making the table writable clones
+    // pointers only.
+    let displaced = unsafe {
+        M::write(Token::new(), |table| {
+            let table = table?;
+            Ok(Table::remove(table, key, &mut garbage))
+        })
+    };
     drop(garbage);
     match displaced {
         Ok(displaced) => drop(displaced),
@@ -440,7 +452,7 @@ pub fn clear_struct<M: Mode, V: Values>(key: &'static StructKey<V, M>, what: &'s
 /// A copy of the struct's values in the current context (pointer copies, no user code), for
 /// `#[async_local(debug)]` views.
 pub fn snapshot<M: Mode, V: Values>(key: &'static StructKey<V, M>) -> Option<V> {
-    M::read(Token::new(), |_, table| {
+    M::read(Token::new(), |table| {
         table.and_then(|table| table.get(key)).cloned()
     })
 }

@@ -21,20 +21,24 @@ fn write_back(base: TableRef, after: TableRef) -> Result<(), AccessError> {
         (Some(a), Some(b)) => crate::shared::Shared::ptr_eq(a, b),
         (None, Some(_)) => false,
     };
+    drop(base);
     if unchanged {
         return Ok(());
     }
     let mut garbage = Garbage::default();
     let mut displaced: Vec<Erased> = Vec::new();
     let result = with_state(|state| -> Result<(), AccessError> {
-        let target = state.writable()?;
-        Table::merge_changes(
-            target,
-            base.as_deref(),
-            after.as_deref(),
-            &mut garbage,
-            &mut displaced,
-        );
+        // SAFETY: merging clones and moves entry pointers and runs no user code; what it
+        // displaces goes to `garbage` and `displaced`, dropped after the write.
+        let target = match unsafe { state.writable() } {
+            Ok(target) => target,
+            // Called from a thread-local destructor, where the thread's root context is gone
+            // or can no longer be set up: it reads as empty from now on, so nothing could ever
+            // observe the write-back. Dropping it is the only outcome that does not abort.
+            Err(error) if error.is_thread_exiting() => return Ok(()),
+            Err(error) => return Err(error),
+        };
+        Table::merge_changes(target, after.as_deref(), &mut garbage, &mut displaced);
         Ok(())
     });
     drop(garbage);
@@ -142,10 +146,20 @@ where
 /// tasks the future spawns there make progress only while an `async_to_sync`
 /// call is running on that thread.
 ///
+/// Inside [`tokio::task::block_in_place`] (tokio's way to block in async code on a
+/// multi-threaded runtime) it works too: the future runs on the task's runtime through
+/// `Handle::block_on`, and its changes are written back into the task's context.
+///
+/// Called from a thread-local destructor, after tokio's own thread-local state is gone, the
+/// future is polled on the calling thread with no tokio runtime (a future that needs tokio's
+/// timers or IO then panics as it would anywhere outside a runtime), and its writes are
+/// discarded if the thread's root context is already gone (nothing could read them).
+///
 /// # Panics
 ///
 /// When called from async code (inside a poll of a future this crate wraps, or inside a tokio
-/// `block_on`): blocking there would stall the executor. `.await` the future instead.
+/// `block_on`) outside `block_in_place`: blocking there would stall the executor. `.await` the
+/// future instead.
 ///
 /// ```
 /// use ctxlocal::{async_local, async_to_sync};
@@ -165,12 +179,10 @@ where
 /// ```
 #[track_caller]
 pub fn async_to_sync<F: Future>(fut: F) -> F::Output {
-    if with_state(|state| state.in_async_poll()) {
-        panic!(
-            "ctxlocal: `async_to_sync` was called from async code, where blocking would stall \
-             the executor; `.await` the future instead (or move the blocking code into \
-             `ctxlocal::sync_to_async`)"
-        );
+    let in_async_poll = with_state(|state| state.in_async_poll());
+    let runtime = tokio::runtime::Handle::try_current();
+    if in_async_poll && runtime.is_err() {
+        refuse_in_async_code();
     }
     let base = Table::unmarked(&with_state(|state| state.snapshot()));
     let mut table = base.clone();
@@ -178,13 +190,26 @@ pub fn async_to_sync<F: Future>(fut: F) -> F::Output {
     // carried into it (rule T2), and what it writes there is dropped with `tc` below.
     let mut tc = TcBinding::default();
     let mut fut = Box::pin(fut);
+    let mut polled = false;
     let result = {
         let driven = core::future::poll_fn(|cx| {
+            polled = true;
             let _installed = Installed::new(&mut table, Kind::Async, Tc::Bind(&mut tc));
             fut.as_mut().poll(cx)
         });
-        catch_unwind(AssertUnwindSafe(|| block_on(driven)))
+        catch_unwind(AssertUnwindSafe(|| match runtime {
+            // Inside async code only `block_in_place` makes blocking legal, and tokio knows
+            // whether this is it: its `Handle::block_on` refuses (panics) anywhere else.
+            Ok(handle) if in_async_poll => handle.block_on(driven),
+            Ok(handle) => block_on(Some(handle), driven),
+            Err(error) if error.is_thread_local_destroyed() => block_on_here(driven),
+            Err(_) => block_on(None, driven),
+        }))
     };
+    if in_async_poll && !polled && result.is_err() {
+        // Tokio refused to block before the future ever ran: this is async code.
+        refuse_in_async_code();
+    }
     // Drop what is left of the future inside its context, so its `Drop` code sees it.
     {
         let _installed = Installed::new(&mut table, Kind::Async, Tc::Bind(&mut tc));
@@ -194,10 +219,23 @@ pub fn async_to_sync<F: Future>(fut: F) -> F::Output {
     finish("async_to_sync", base, table, result)
 }
 
-fn block_on<F: Future>(fut: F) -> F::Output {
+#[cold]
+#[track_caller]
+fn refuse_in_async_code() -> ! {
+    panic!(
+        "ctxlocal: `async_to_sync` was called from async code, where blocking would stall the \
+         executor; `.await` the future instead, move the blocking code into \
+         `ctxlocal::sync_to_async`, or (on a multi-threaded tokio runtime) wrap the blocking \
+         section in `tokio::task::block_in_place`"
+    )
+}
+
+/// Drives `fut` from synchronous code on `runtime` (the current one, if any) or on this
+/// thread's fallback runtime.
+fn block_on<F: Future>(runtime: Option<tokio::runtime::Handle>, fut: F) -> F::Output {
     use std::cell::OnceCell;
 
-    if let Ok(handle) = tokio::runtime::Handle::try_current() {
+    if let Some(handle) = runtime {
         // A current-thread runtime only makes progress (spawned tasks, timers, IO) while some
         // thread is inside its `Runtime::block_on`. Inside one of its blocking tasks (e.g. in
         // `sync_to_async`) that thread is the one awaiting us; on a thread that merely entered
@@ -231,4 +269,47 @@ fn new_fallback_runtime() -> tokio::runtime::Runtime {
         .unwrap_or_else(|error| {
             panic!("ctxlocal: cannot start a runtime for `async_to_sync`: {error}")
         })
+}
+
+/// Drives `fut` on this thread without tokio, waiting on a condition variable between polls:
+/// for thread-local destructors that run after tokio's own thread-local state is gone, where
+/// no tokio runtime can be entered.
+fn block_on_here<F: Future>(fut: F) -> F::Output {
+    use std::sync::{Arc, Condvar, Mutex, PoisonError};
+    use std::task::{Context, Poll, Wake, Waker};
+
+    #[derive(Default)]
+    struct Signal {
+        woken: Mutex<bool>,
+        changed: Condvar,
+    }
+
+    impl Wake for Signal {
+        fn wake(self: Arc<Self>) {
+            self.wake_by_ref();
+        }
+
+        fn wake_by_ref(self: &Arc<Self>) {
+            *self.woken.lock().unwrap_or_else(PoisonError::into_inner) = true;
+            self.changed.notify_one();
+        }
+    }
+
+    let signal = Arc::new(Signal::default());
+    let waker = Waker::from(signal.clone());
+    let mut cx = Context::from_waker(&waker);
+    let mut fut = core::pin::pin!(fut);
+    loop {
+        if let Poll::Ready(output) = fut.as_mut().poll(&mut cx) {
+            return output;
+        }
+        let mut woken = signal.woken.lock().unwrap_or_else(PoisonError::into_inner);
+        while !*woken {
+            woken = signal
+                .changed
+                .wait(woken)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+        *woken = false;
+    }
 }

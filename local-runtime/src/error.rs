@@ -4,34 +4,42 @@ use core::fmt;
 
 /// A write to a context was refused.
 ///
-/// Returned by the generated `try_set_*` accessors; the other writers (`set_*`, `take_*`, ...)
-/// panic with the same message. It happens in two situations:
+/// Returned by the generated `try_set_*` accessors; the other writers (`set_*`, `replace_*`,
+/// `update_*`, `value.set()`) panic with the same message. Taking or clearing a value that is
+/// not visible needs no write, so `take_*` returns `None` and `clear()` does nothing there.
+/// It happens in two situations:
 ///
-/// - **Untracked tokio work.** The code runs inside a task started with `tokio::spawn` or
-///   `tokio::task::spawn_blocking`, which carry no context. Such a task shares its worker
-///   thread with other tasks, so a value written there would leak to them; start it with
-///   [`spawn`](crate::spawn) / [`spawn_blocking`](crate::spawn_blocking), or wrap its future
+/// - **Untracked tokio work.** The code runs in a tokio task this crate did not start: one
+///   started with `tokio::spawn` or `tokio::task::spawn_blocking`, or a framework's own task
+///   (axum middleware added with `from_fn` when no `ScopeLayer` wraps it, a hyper connection
+///   task, a `JoinSet` task), wherever it is polled. Such a task carries no context and shares
+///   its thread with other tasks, so a value written there would leak to them. In a server,
+///   give each request its context with `ctxlocal::tower::ScopeLayer` (or, in middleware, run
+///   the rest of the request inside it: `value.scope(next.run(req)).await`); for your own tasks
+///   use [`spawn`](crate::spawn) / [`spawn_blocking`](crate::spawn_blocking), or wrap the future
 ///   with [`FutureExt::in_current_context`](crate::FutureExt::in_current_context).
 /// - **Thread exit.** The thread's local storage is being destroyed (for example from the
 ///   `Drop` of another thread-local), so its root context can no longer hold values.
 ///
 /// ```
-/// # #[cfg(feature = "tokio")] {
-/// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
-/// # rt.block_on(async {
-/// use ctxlocal_runtime::__private::{FieldProof, Slot, StructKey, Values};
-/// # #[derive(Clone, Default)] struct V { n: Slot<u32> }
-/// # impl Values for V {}
-/// # static KEY: StructKey<V> = StructKey::new();
-/// let refused = tokio::spawn(async {
-///     ctxlocal_runtime::__private::try_set(&KEY, |v: &mut V| &mut v.n, FieldProof::new(), 1)
-/// })
-/// .await
-/// .unwrap();
-/// let err = refused.unwrap_err();
-/// assert!(err.is_untracked_task());
-/// assert!(err.to_string().contains("ctxlocal::spawn"));
-/// # });
+/// use ctxlocal::async_local;
+///
+/// #[async_local]
+/// struct Request {
+///     id: u64,
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// // A plain tokio task carries no context: writing there is refused, with guidance.
+/// let refused = tokio::spawn(async { Request::try_set_id(1) }).await.unwrap();
+/// let error = refused.unwrap_err();
+/// assert!(error.is_untracked_task());
+/// assert!(error.to_string().contains("ctxlocal::spawn"));
+///
+/// // The same code in a task started by ctxlocal may write.
+/// let allowed = ctxlocal::spawn(async { Request::try_set_id(1) }).await.unwrap();
+/// assert!(allowed.is_ok());
 /// # }
 /// ```
 #[derive(Clone, PartialEq, Eq)]
@@ -74,11 +82,14 @@ impl fmt::Display for AccessError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.kind {
             Kind::UntrackedTask => f.write_str(
-                "cannot write a context value inside a task started with `tokio::spawn` or \
-                 `tokio::task::spawn_blocking`: such a task carries no context, and the value \
-                 would leak to other tasks on this worker thread; start it with \
-                 `ctxlocal::spawn` / `ctxlocal::spawn_blocking`, or wrap its future with \
-                 `.in_current_context()` (`ctxlocal::FutureExt`)",
+                "cannot write a context value in a tokio task that ctxlocal did not start (a \
+                 `tokio::spawn` task, a `spawn_blocking` closure, or a framework's own task such \
+                 as axum middleware added with `from_fn`): such a task carries no context, and \
+                 the value would leak to other tasks on this thread. In a server, give each \
+                 request its context with `ctxlocal::tower::ScopeLayer`, or in the middleware \
+                 run the rest of the request inside it (`value.scope(next.run(req)).await`); \
+                 for your own tasks use `ctxlocal::spawn` / `ctxlocal::spawn_blocking`, or wrap \
+                 the future with `.in_current_context()` (`ctxlocal::FutureExt`)",
             ),
             Kind::ThreadExiting => f.write_str(
                 "cannot write a context value while this thread's local storage is being \

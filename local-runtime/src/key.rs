@@ -111,7 +111,8 @@ mod tests {
 
     #[derive(Clone, Default)]
     struct V;
-    impl Values for V {}
+    // SAFETY: a unit struct: its `Clone` and `Default` run no user code.
+    unsafe impl Values for V {}
 
     #[test]
     fn keys_get_distinct_stable_indices() {

@@ -290,11 +290,6 @@ impl Erased {
         unsafe { &mut (*self.ptr.cast::<Cell<T>>().as_ptr()).value }
     }
 
-    #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
-    pub(crate) fn ptr_eq(a: &Self, b: &Self) -> bool {
-        a.ptr == b.ptr
-    }
-
     /// The entry's [`ForChild`] hook, if it has one.
     #[inline]
     pub(crate) fn for_child(&self) -> Option<ForChild> {
@@ -379,7 +374,6 @@ mod tests {
         let drops = Arc::new(AtomicUsize::new(0));
         let e = Shared::new(CountDrops(drops.clone())).erase();
         let e2 = e.clone();
-        assert!(Erased::ptr_eq(&e, &e2));
         drop(e);
         assert_eq!(drops.load(Ordering::SeqCst), 0);
         drop(e2);

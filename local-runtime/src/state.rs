@@ -9,14 +9,35 @@
 //! The root context's values are dropped at thread exit by a separate, lazily registered
 //! [`RootGuard`].
 //!
+//! # Who may see the current context (rule D8)
+//!
+//! Each guard records the tokio task it was installed for (none outside tokio tasks). Code
+//! sees and writes the current context only while the current tokio task is that same task:
+//! a tokio task the crate did not start, polled anywhere (on a worker thread, or inside a
+//! crate frame by a runtime or `LocalSet` driven there), sees an empty context and is refused
+//! writes. Outside any guard the recorded task is "none", so the thread's root context is
+//! visible to plain thread code and hidden from plain tokio tasks. One comparison per access.
+//!
 //! # Borrowing rules
 //!
 //! Readers hand user closures `&T`s that point into the heap cells of the current table. While
-//! any such borrow is alive on this thread (`borrows` counts them), writes must not modify or free those
-//! cells. Instead of tracking which cells are borrowed, a write made while any is alive first
-//! parks an extra reference to the current table in the `graveyard`: the table is then shared,
-//! so the write copies whatever it changes (copy-on-write) and every borrowed cell stays alive
-//! and unchanged. The graveyard is emptied when the last reader finishes.
+//! such a borrow is alive, writes must not modify or free those cells. A reader marks the
+//! current tables *borrowed* ([`ReadScope`]); the first write to a borrowed table first *parks*
+//! an extra reference to it in the `graveyard`: the table is then shared, so that write and
+//! every later one copy whatever they change (copy-on-write), and every borrowed cell stays
+//! alive and unchanged. Later writes need no new park until another reader begins, so a long
+//! borrow costs one parked table, not one per write.
+//!
+//! Borrows and guards nest on a thread's stack, so the graveyard is a stack too. A reader
+//! records the graveyard's height when it begins; when it ends, what was parked above that
+//! height is released, except the first park of each kind (default-mode or thread-critical)
+//! when the table that park protects was already borrowed by an enclosing reader. A guard
+//! starts its installed context unborrowed (no enclosing reader can borrow from it: they borrow
+//! through the reference the guard keeps aside) and restores the enclosing state when dropped.
+//!
+//! Released tables are dropped right away, after the reader's closure has returned (or while
+//! its panic unwinds: then a `Drop` that panics too is caught and reported instead of aborting
+//! the process).
 //!
 //! Writes never run user code while they hold `&mut` into thread state: displaced values are
 //! returned to the caller and dropped afterwards, and clones of user values happen before.
@@ -30,10 +51,20 @@ use crate::slot::{AnyThread, ThisThread};
 use crate::table::{Table, TableRef};
 use crate::tc::TcBinding;
 
-/// A table kept alive until no reader can be borrowing from it.
+/// A table kept alive, unmodified, while a reader may be borrowing from it.
 pub enum Grave {
     AnyThread(#[allow(dead_code)] Shared<Table<AnyThread>>),
     ThisThread(#[allow(dead_code)] Shared<Table<ThisThread>>),
+}
+
+impl Grave {
+    /// The [`State::reads`] bit of this grave's kind of table.
+    fn kind_bit(&self) -> usize {
+        match self {
+            Grave::AnyThread(_) => DEFAULT_BORROWED,
+            Grave::ThisThread(_) => TC_BORROWED,
+        }
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -46,16 +77,40 @@ enum Root {
     Gone,
 }
 
+/// The tokio task a guard was installed for; `None` outside tokio tasks.
+#[cfg(feature = "tokio")]
+type TaskId = Option<tokio::task::Id>;
+/// Without tokio there are no tokio tasks: always `None`.
+#[cfg(not(feature = "tokio"))]
+type TaskId = Option<core::convert::Infallible>;
+
+/// The current tokio task, if any.
+#[inline(always)]
+fn current_task() -> TaskId {
+    #[cfg(feature = "tokio")]
+    {
+        tokio::task::try_id()
+    }
+    #[cfg(not(feature = "tokio"))]
+    {
+        None
+    }
+}
+
 pub struct State {
     /// The current context: the installed one, or the thread's root context.
     current: UnsafeCell<ManuallyDrop<TableRef>>,
     /// Active [`Installed`] guards on this thread (low 32 bits) and, of those, the ones that
     /// poll a future (high 32 bits): one word, updated once per guard.
     frames: Cell<u64>,
-    /// Active borrows of context values handed to user closures (low bits), and
-    /// [`GRAVEYARD_NOT_EMPTY`]: one word, so that the end of a read checks both at once.
-    borrows: Cell<usize>,
-    /// Tables kept alive (unmodified) until no borrow is left.
+    /// The tokio task the innermost guard was installed for (none outside guards): the only
+    /// task that may see the current context (see the module docs).
+    task: Cell<TaskId>,
+    /// The graveyard's height (above [`PARK_SHIFT`]) and which current tables are borrowed
+    /// and not parked yet ([`DEFAULT_BORROWED`], [`TC_BORROWED`]): one word, so that a reader
+    /// saves and restores both with one load and one store.
+    reads: Cell<usize>,
+    /// Tables kept alive (unmodified) while readers may borrow from them; a stack.
     graveyard: UnsafeCell<ManuallyDrop<Vec<Grave>>>,
     root: Cell<Root>,
     /// The thread-critical state of the innermost guards, one word so that a guard saves and
@@ -64,8 +119,13 @@ pub struct State {
     tc: Cell<u64>,
 }
 
-/// The bit of `State::borrows` that says the graveyard holds something.
-const GRAVEYARD_NOT_EMPTY: usize = 1 << (usize::BITS - 1);
+/// `State::reads`: a reader may borrow from the current default-mode table, not parked yet.
+const DEFAULT_BORROWED: usize = 1;
+/// `State::reads`: a reader may borrow from the current thread-critical table, not parked yet.
+const TC_BORROWED: usize = 2;
+const BORROWED: usize = DEFAULT_BORROWED | TC_BORROWED;
+/// `State::reads`: the graveyard's height is stored above this many bits.
+const PARK_SHIFT: u32 = 2;
 
 /// `State::frames` units: any guard, a guard polling a future.
 const FRAME: u64 = 1;
@@ -86,7 +146,8 @@ thread_local! {
         State {
             current: UnsafeCell::new(ManuallyDrop::new(None)),
             frames: Cell::new(0),
-            borrows: Cell::new(0),
+            task: Cell::new(None),
+            reads: Cell::new(0),
             graveyard: UnsafeCell::new(ManuallyDrop::new(Vec::new())),
             root: Cell::new(Root::Unregistered),
             tc: Cell::new(0),
@@ -101,9 +162,7 @@ impl Drop for RootGuard {
     fn drop(&mut self) {
         let (root, graveyard) = with_state(|state| {
             state.root.set(Root::Gone);
-            state
-                .borrows
-                .set(state.borrows.get() & !GRAVEYARD_NOT_EMPTY);
+            state.reads.set(0);
             // Thread exit happens with no guard installed and no reader active (both are
             // scoped to stack frames), so `current` is the root and nothing borrows it.
             // SAFETY: no reference into `current` or `graveyard` is alive (see above), and the
@@ -140,31 +199,12 @@ pub(crate) fn with_state<R>(f: impl FnOnce(&State) -> R) -> R {
     f(unsafe { &*state })
 }
 
-/// True inside a tokio task (or `spawn_blocking` closure) that no crate guard is tracking.
-#[inline]
-fn in_untracked_task() -> bool {
-    #[cfg(feature = "tokio")]
-    {
-        tokio::task::try_id().is_some()
-    }
-    #[cfg(not(feature = "tokio"))]
-    {
-        false
-    }
-}
-
 impl State {
-    /// True while user code borrows context values on this thread.
-    #[inline]
-    pub(crate) fn has_readers(&self) -> bool {
-        self.borrows.get() & !GRAVEYARD_NOT_EMPTY != 0
-    }
-
-    /// Keeps `grave` alive until the last reader is done.
-    pub(crate) fn park(&self, grave: Grave) {
-        // SAFETY: nothing else borrows the graveyard; pushing runs no user code.
-        unsafe { (*self.graveyard.get()).push(grave) };
-        self.borrows.set(self.borrows.get() | GRAVEYARD_NOT_EMPTY);
+    /// True if the code running now may see the current context: it runs in the tokio task
+    /// (or outside tokio tasks, if none) that the innermost guard was installed for.
+    #[inline(always)]
+    fn is_tracked(&self) -> bool {
+        current_task() == self.task.get()
     }
 
     /// The thread-critical namespace code here uses: the bound task's (if it has one yet), or
@@ -172,13 +212,18 @@ impl State {
     /// or a task that has not written yet.
     #[inline]
     pub(crate) fn tc_namespace(&self) -> Option<u64> {
+        if !self.is_tracked() {
+            return None;
+        }
         let tc = self.tc.get();
         if tc & TC_BOUND != 0 {
             let id = tc & NAMESPACE;
             (id != 0).then_some(id)
-        } else if tc & BLOCKING != 0 || !in_untracked_task() {
+        } else if tc & BLOCKING != 0 || self.outside_tasks() {
             Some(0)
         } else {
+            // An explicit frame (`Context::run`) inside a plain tokio task: the thread's sync
+            // namespace is shared with the other tasks on this worker, so it stays hidden.
             None
         }
     }
@@ -186,6 +231,9 @@ impl State {
     /// Like [`State::tc_namespace`], allocating the bound task's id on its first write.
     #[inline]
     pub(crate) fn tc_namespace_for_write(&self) -> Result<u64, AccessError> {
+        if !self.is_tracked() {
+            return Err(AccessError::untracked_task());
+        }
         let tc = self.tc.get();
         if tc & TC_BOUND != 0 {
             let mut id = tc & NAMESPACE;
@@ -198,11 +246,17 @@ impl State {
                 self.tc.set(tc | id);
             }
             Ok(id)
-        } else if tc & BLOCKING != 0 || !in_untracked_task() {
+        } else if tc & BLOCKING != 0 || self.outside_tasks() {
             Ok(0)
         } else {
             Err(AccessError::untracked_task())
         }
+    }
+
+    /// True if the innermost guard (or the thread, outside guards) runs outside tokio tasks.
+    #[inline]
+    fn outside_tasks(&self) -> bool {
+        self.task.get().is_none()
     }
 
     /// Records that the bound namespace has a table on this thread.
@@ -212,16 +266,16 @@ impl State {
     }
 
     /// The current table as reads see it: `None` if it is empty, or if this is untracked tokio
-    /// work, which must not see the worker thread's root context (rule D8).
+    /// work (rule D8).
     #[inline(always)]
     fn visible_shared(&self) -> Option<&Shared<Table>> {
         // SAFETY: we only read the pointer; mutable access to `current` is confined to
         // `writable`, `swap_current` and the root guard, none of which run while the returned
-        // reference is used without a `ReadGuard` (see the module docs). A `&Table` reached
+        // reference is used without a `ReadScope` (see the module docs). A `&Table` reached
         // through it points into the table's heap cell, which the graveyard keeps alive and
         // unmodified for as long as a reader needs it, even if `current` is replaced meanwhile.
         let table = unsafe { (*self.current.get()).as_ref() }?;
-        if self.frames.get() as u32 == 0 && in_untracked_task() {
+        if !self.is_tracked() {
             return None;
         }
         Some(table)
@@ -246,52 +300,56 @@ impl State {
         self.visible_shared().map(Table::for_child)
     }
 
-    /// The current table, if a write may change it in place right away: with no reader
-    /// active, inside a crate frame or in a root context already set up, and not shared with
-    /// another context. The fast path of writes; `None` sends them to [`State::writable`].
+    /// The current table, if a write may change it in place right away: not borrowed by a
+    /// reader, visible here, inside a crate frame or in a root context already set up, and not
+    /// shared with another context. The fast path of writes; `None` sends them to
+    /// [`State::writable`].
     ///
-    /// Same contract as `writable`: no user code and no access to thread state while the
-    /// returned reference is held.
+    /// # Safety
+    ///
+    /// As for [`State::writable`]: until the returned reference is dropped, the caller runs no
+    /// user code and does not touch this thread's state.
     #[inline(always)]
     #[allow(clippy::mut_from_ref)]
-    pub(crate) fn fast_writable(&self) -> Option<&mut Table> {
-        // `borrows == 0`: no reader, and (as a shortcut) an empty graveyard.
-        if self.borrows.get() != 0 {
+    pub(crate) unsafe fn fast_writable(&self) -> Option<&mut Table> {
+        if self.reads.get() & DEFAULT_BORROWED != 0 {
             return None;
         }
-        // Outside crate frames, the root context: only once its destructor is registered, and
-        // never in untracked tokio work (which `writable` refuses).
-        if self.frames.get() as u32 == 0
-            && (self.root.get() != Root::Registered || in_untracked_task())
-        {
+        // Outside crate frames, the root context: only once its destructor is registered.
+        if self.frames.get() as u32 == 0 && self.root.get() != Root::Registered {
             return None;
         }
-        // SAFETY: as in `writable`; with no reader, nothing borrows the table's cells either.
+        if !self.is_tracked() {
+            return None;
+        }
+        // SAFETY: as in `writable`; the current table is not borrowed by any reader (no
+        // `DEFAULT_BORROWED`), so nothing points into its cells either.
         let current = unsafe { &mut **self.current.get() };
         current.as_mut()?.get_mut()
     }
 
     /// Mutable access to the current context, or why writing is refused here.
     ///
-    /// The caller must not run user code or touch thread state while it holds the returned
-    /// reference, and must drop whatever it displaces only after releasing it.
+    /// # Safety
+    ///
+    /// Until the returned reference is dropped, the caller runs no user code and does not touch
+    /// this thread's state (no other `State` method, no context access); it drops whatever it
+    /// displaces only after releasing the reference.
     #[inline]
     #[allow(clippy::mut_from_ref)]
-    pub(crate) fn writable(&self) -> Result<&mut TableRef, AccessError> {
-        if self.frames.get() as u32 == 0 {
-            if in_untracked_task() {
-                return Err(AccessError::untracked_task());
-            }
-            if self.root.get() != Root::Registered {
-                self.register_root()?;
-            }
+    pub(crate) unsafe fn writable(&self) -> Result<&mut TableRef, AccessError> {
+        if !self.is_tracked() {
+            return Err(AccessError::untracked_task());
         }
-        if self.has_readers() {
-            self.protect_borrowed();
+        if self.frames.get() as u32 == 0 && self.root.get() != Root::Registered {
+            self.register_root()?;
+        }
+        if self.reads.get() & DEFAULT_BORROWED != 0 {
+            self.protect_current();
         }
         // SAFETY: no reader holds a reference to the `current` field itself (readers borrow
         // heap cells, protected above), and this thread runs no other code until the caller
-        // is done with the returned reference (see the contract above).
+        // is done with the returned reference (the contract above).
         Ok(unsafe { &mut **self.current.get() })
     }
 
@@ -311,20 +369,96 @@ impl State {
         }
     }
 
+    /// Parks the current default-mode table: a reader may borrow from it.
     #[cold]
-    fn protect_borrowed(&self) {
-        // SAFETY: shared access to read the pointer; see `visible`.
+    fn protect_current(&self) {
+        // SAFETY: shared access to read the pointer; see `visible_shared`.
         let current = unsafe { &*self.current.get() };
-        if let Some(table) = &**current {
-            self.park(Grave::AnyThread(table.clone()));
+        match &**current {
+            Some(table) => self.park(Grave::AnyThread(table.clone())),
+            // Nothing to borrow from an empty table.
+            None => self.reads.set(self.reads.get() & !DEFAULT_BORROWED),
         }
     }
 
-    /// Marks a borrow handed to user code; the returned guard ends it (also on panic).
+    /// Before a thread-critical write: parks `table`, the current thread-critical table, if a
+    /// reader may borrow from it.
     #[inline]
-    pub(crate) fn read_guard(&self) -> ReadGuard<'_> {
-        self.borrows.set(self.borrows.get() + 1);
-        ReadGuard { state: self }
+    pub(crate) fn protect_tc(&self, table: &TableRef<ThisThread>) {
+        if self.reads.get() & TC_BORROWED != 0 {
+            match table {
+                Some(table) => self.park(Grave::ThisThread(table.clone())),
+                None => self.reads.set(self.reads.get() & !TC_BORROWED),
+            }
+        }
+    }
+
+    /// Keeps `grave` alive (and its table shared, so unmodified) until the readers that may
+    /// borrow from it are done.
+    fn park(&self, grave: Grave) {
+        let bit = grave.kind_bit();
+        // SAFETY: nothing else borrows the graveyard; pushing runs no user code.
+        unsafe { (*self.graveyard.get()).push(grave) };
+        self.reads
+            .set((self.reads.get() & !bit) + (1 << PARK_SHIFT));
+    }
+
+    /// Begins a read that may hand borrows of the current tables to user code; the returned
+    /// scope ends it. Create it before looking at any table and drop it after the borrows are
+    /// gone (also during an unwind).
+    #[inline(always)]
+    pub(crate) fn read_scope(&self) -> ReadScope {
+        let saved = self.reads.get();
+        self.reads.set(saved | BORROWED);
+        ReadScope { saved }
+    }
+
+    /// Ends a read during which tables were parked: keeps what enclosing readers still need,
+    /// releases the rest (see the module docs).
+    #[cold]
+    #[inline(never)]
+    fn end_read(&self, saved: usize) {
+        let base = saved >> PARK_SHIFT;
+        let mut borrowed = saved & BORROWED;
+        let released = {
+            // SAFETY: no reference into the graveyard is alive (readers borrow the parked
+            // tables' heap cells, not the vector), and no user code runs while this one is.
+            let graveyard = unsafe { &mut **self.graveyard.get() };
+            let mut kept = base;
+            for index in base..graveyard.len() {
+                let bit = graveyard[index].kind_bit();
+                // The first park of a kind whose table an enclosing reader borrowed protects
+                // that table: it stays, and that table no longer needs parking.
+                if borrowed & bit != 0 {
+                    borrowed &= !bit;
+                    graveyard.swap(kept, index);
+                    kept += 1;
+                }
+            }
+            self.reads.set((kept << PARK_SHIFT) | borrowed);
+            if kept == 0 {
+                // The outermost reader: give the buffer back too (thread state is never dropped).
+                core::mem::take(graveyard)
+            } else {
+                graveyard.split_off(kept)
+            }
+        };
+        self.release(released);
+    }
+
+    /// Drops released tables. User `Drop` code may run, and may use contexts: no borrow of
+    /// thread state is held here.
+    fn release(&self, released: Vec<Grave>) {
+        if !std::thread::panicking() {
+            drop(released);
+            return;
+        }
+        // Released while a panic unwinds (the reader's closure panicked): a `Drop` that panics
+        // now would abort the process. Each table is dropped on its own, and such a second
+        // panic is caught here: the panic hook has reported it, and the first panic goes on.
+        for grave in released {
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(grave)));
+        }
     }
 
     /// Swaps `slot` with the current context.
@@ -342,48 +476,25 @@ impl State {
     }
 }
 
-/// Ends a reader's borrow (also during an unwind). It does not empty the graveyard: it is
-/// dropped inside the closure that received the borrowed table as an argument, and freeing a
-/// table while a function argument still points into it is undefined behaviour even if the
-/// argument is not used again. [`CollectGarbage`], dropped after that closure has returned,
-/// does it.
-pub(crate) struct ReadGuard<'a> {
-    state: &'a State,
+/// A read in progress (see [`State::read_scope`]). Dropping it ends the read; dropped after the
+/// user's closure returned (or unwound), so releasing parked tables then cannot free anything
+/// a live reference points into.
+pub(crate) struct ReadScope {
+    /// `State::reads` when the read began.
+    saved: usize,
 }
 
-impl Drop for ReadGuard<'_> {
-    #[inline]
-    fn drop(&mut self) {
-        self.state.borrows.set(self.state.borrows.get() - 1);
-    }
-}
-
-/// Empties the graveyard once no reader is left. Created by a read operation before it looks
-/// at any table, so that it is dropped after every reference into a table is gone, also when
-/// the user's closure panics.
-pub(crate) struct CollectGarbage;
-
-impl Drop for CollectGarbage {
-    #[inline]
+impl Drop for ReadScope {
+    #[inline(always)]
     fn drop(&mut self) {
         with_state(|state| {
-            // No reader left, and something parked: one comparison.
-            if state.borrows.get() == GRAVEYARD_NOT_EMPTY {
-                state.empty_graveyard();
+            // Nothing parked during the read: restore the enclosing state with one store.
+            if state.reads.get() >> PARK_SHIFT == self.saved >> PARK_SHIFT {
+                state.reads.set(self.saved);
+            } else {
+                state.end_read(self.saved);
             }
         });
-    }
-}
-
-impl State {
-    #[cold]
-    fn empty_graveyard(&self) {
-        // SAFETY: no reader is left and no reference into a parked table exists (see
-        // `CollectGarbage`); the Vec is moved out before anything is dropped.
-        let parked = unsafe { core::mem::take(&mut **self.graveyard.get()) };
-        self.borrows.set(self.borrows.get() & !GRAVEYARD_NOT_EMPTY);
-        // May run user `Drop` code, which may read or write: no borrow is held here.
-        drop(parked);
     }
 }
 
@@ -415,14 +526,20 @@ pub(crate) enum Tc<'a> {
 /// context meanwhile. Dropping it (also during a panic) puts the previous context back and
 /// leaves the final state of the installed context in the owner's slot.
 ///
-/// When it binds a [`TcBinding`], it also makes that thread-critical namespace the current
-/// one, and on drop records in the binding whether it got a table on this thread.
+/// It records the tokio task it is installed for: only that task sees the installed context
+/// (rule D8). When it binds a [`TcBinding`], it also makes that thread-critical namespace the
+/// current one, and on drop records in the binding whether it got a table on this thread.
 pub(crate) struct Installed<'a> {
     slot: &'a mut TableRef,
     kind: Kind,
     tc: Option<&'a mut TcBinding>,
     /// `State::tc` before this guard.
     saved_tc: u64,
+    /// `State::task` before this guard.
+    saved_task: TaskId,
+    /// The `State::reads` borrow bits this guard cleared, and their values before it.
+    reset: usize,
+    saved_borrowed: usize,
 }
 
 impl<'a> Installed<'a> {
@@ -443,6 +560,16 @@ impl<'a> Installed<'a> {
                         Kind::Sync | Kind::Blocking => FRAME,
                     },
             );
+            let saved_task = state.task.replace(current_task());
+            // No enclosing reader borrows from the installed table (they borrow through the
+            // reference now in `slot`), nor from a namespace bound here for the first time.
+            let reset = if tc.is_some() {
+                BORROWED
+            } else {
+                DEFAULT_BORROWED
+            };
+            let reads = state.reads.get();
+            state.reads.set(reads & !reset);
             let saved_tc = state.tc.get();
             let mut next = match kind {
                 Kind::Blocking => saved_tc | BLOCKING,
@@ -460,6 +587,9 @@ impl<'a> Installed<'a> {
                 kind,
                 tc,
                 saved_tc,
+                saved_task,
+                reset,
+                saved_borrowed: reads & reset,
             }
         })
     }
@@ -477,6 +607,12 @@ impl Drop for Installed<'_> {
                         Kind::Sync | Kind::Blocking => FRAME,
                     },
             );
+            state.task.set(self.saved_task);
+            // Readers inside this guard have ended (they nest), and released what they parked;
+            // the enclosing tables are current again, borrowed as they were.
+            state
+                .reads
+                .set((state.reads.get() & !self.reset) | self.saved_borrowed);
             let now = state.tc.get();
             match self.tc.as_deref_mut() {
                 Some(binding) => {

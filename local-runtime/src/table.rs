@@ -46,7 +46,7 @@ impl<M> Clone for Table<M> {
     fn clone(&self) -> Self {
         Table {
             entries: self.entries.clone(),
-            written: self.written,
+            written: self.written.clone(),
             adjust_for_child: self.adjust_for_child,
             _mode: PhantomData,
         }
@@ -54,31 +54,43 @@ impl<M> Clone for Table<M> {
 }
 
 /// The structs written in a table since its marks were last cleared: what a bridge copies
-/// back. A bit per struct index below 64, and one flag for all the others (for which the
-/// write-back falls back to comparing entries).
-#[derive(Clone, Copy, Default)]
+/// back. A bit per struct index: the first 64 inline, the others (rare: a program with more
+/// than 64 structs) in a vector that stays unallocated until one of them is written.
+#[derive(Clone, Default)]
 struct Marks {
     low: u64,
-    high: bool,
+    high: Vec<u64>,
 }
 
 impl Marks {
     #[inline]
     fn mark(&mut self, index: usize) {
-        match u32::try_from(index) {
-            Ok(bit) if bit < 64 => self.low |= 1 << bit,
-            _ => self.high = true,
+        if index < 64 {
+            self.low |= 1 << index;
+        } else {
+            self.mark_high(index - 64);
         }
     }
 
-    /// Whether `index` was written; `None` if only the shared flag knows.
-    #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
-    fn is_marked(&self, index: usize) -> Option<bool> {
-        match u32::try_from(index) {
-            Ok(bit) if bit < 64 => Some(self.low & (1 << bit) != 0),
-            _ if self.high => None,
-            _ => Some(false),
+    #[cold]
+    fn mark_high(&mut self, index: usize) {
+        let word = index / 64;
+        if self.high.len() <= word {
+            self.high.resize(word + 1, 0);
         }
+        self.high[word] |= 1 << (index % 64);
+    }
+
+    /// Whether `index` was written.
+    #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
+    fn is_marked(&self, index: usize) -> bool {
+        if index < 64 {
+            return self.low & (1 << index) != 0;
+        }
+        let index = index - 64;
+        self.high
+            .get(index / 64)
+            .is_some_and(|word| word & (1 << (index % 64)) != 0)
     }
 }
 
@@ -229,13 +241,12 @@ impl<M> Table<M> {
     }
 
     /// The write-back of the bridges: every struct written in `after` (a table that started
-    /// as an [`Table::unmarked`] copy of `base`) is copied into `target` as it is in `after`,
+    /// as an [`Table::unmarked`] copy of the caller's context) is copied into `target` as it is in `after`,
     /// set or cleared. Structs `after` did not write keep whatever `target` has now, so
     /// concurrent writes to other structs survive. Returns what was displaced.
     #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
     pub(crate) fn merge_changes(
         target: &mut TableRef<M>,
-        base: Option<&Table<M>>,
         after: Option<&Table<M>>,
         garbage: &mut Garbage<M>,
         displaced: &mut Vec<Erased>,
@@ -244,21 +255,11 @@ impl<M> Table<M> {
             // Nothing was ever written: the bridge started from, and kept, an empty context.
             return;
         };
-        let base_entries = base.map_or(&[][..], |t| &t.entries[..]);
-        for index in 0..after.entries.len() {
-            let now = after.entries[index].as_ref();
-            let written = after.written.is_marked(index).unwrap_or_else(|| {
-                // An index beyond the marked range: written if its entry changed identity.
-                let before = base_entries.get(index).and_then(Option::as_ref);
-                match (before, now) {
-                    (None, None) => false,
-                    (Some(a), Some(b)) => !Erased::ptr_eq(a, b),
-                    _ => true,
-                }
-            });
-            if !written {
+        for (index, now) in after.entries.iter().enumerate() {
+            if !after.written.is_marked(index) {
                 continue;
             }
+            let now = now.as_ref();
             let not_inherited = now.is_some_and(|entry| entry.for_child().is_some());
             let table = Table::writable_at(target, index, not_inherited, garbage);
             if let Some(old) = core::mem::replace(&mut table.entries[index], now.cloned()) {

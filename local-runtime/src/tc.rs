@@ -26,7 +26,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::error::AccessError;
 use crate::slot::ThisThread;
-use crate::state::{Grave, State, with_state};
+use crate::state::{State, with_state};
 use crate::table::{Garbage, Table, TableRef};
 
 /// The id of a thread's sync namespace.
@@ -149,18 +149,14 @@ impl TcThread {
         with_state(|state| self.remove_with(state, id));
     }
 
-    fn remove_with(&self, state: &State, id: u64) {
+    fn remove_with(&self, _state: &State, id: u64) {
         // SAFETY: no reference into the map is alive: readers borrow tables' heap cells, not
         // the map, and this runs no user code while the `&mut` exists.
         let removed = unsafe { (*self.namespaces.get()).remove(&id) };
-        if let Some(Some(table)) = removed {
-            if state.has_readers() {
-                // A closure may be borrowing from it: keep it alive until the borrow ends.
-                state.park(Grave::ThisThread(table));
-            } else {
-                drop(table);
-            }
-        }
+        // No reader can be borrowing from it: a namespace is only current inside the guards of
+        // its own binding, which are gone before the binding releases it (readers nest inside
+        // guards). Dropped here, outside any borrow of the map.
+        drop(removed);
     }
 
     /// The table of namespace `id`, if it has one.
@@ -183,26 +179,33 @@ impl TcThread {
 
 /// Calls `f` with the current thread-critical table (none if hidden or empty).
 #[inline]
-pub(crate) fn read<R>(f: impl FnOnce(&State, Option<&Table<ThisThread>>) -> R) -> R {
+pub(crate) fn read<R>(f: impl FnOnce(Option<&Table<ThisThread>>) -> R) -> R {
     with_state(|state| {
         let Some(id) = state.tc_namespace() else {
-            return f(state, None);
+            return f(None);
         };
         with_tc(
             f,
             |tc, f| {
                 tc.collect_mail(state);
-                f(state, tc.lookup(id))
+                f(tc.lookup(id))
             },
-            |f| f(state, None),
+            |f| f(None),
         )
     })
 }
 
 /// Calls `f` with mutable access to the current thread-critical table, or why writing is
-/// refused here. `f` must not run user code while it holds the reference.
+/// refused here.
+///
+/// # Safety
+///
+/// `f` must not run user code or touch thread state while it holds the reference, and must
+/// drop what it displaces only after releasing it.
 #[inline]
-pub(crate) fn write<R>(f: impl FnOnce(Result<&mut TableRef<ThisThread>, AccessError>) -> R) -> R {
+pub(crate) unsafe fn write<R>(
+    f: impl FnOnce(Result<&mut TableRef<ThisThread>, AccessError>) -> R,
+) -> R {
     with_state(|state| {
         let id = match state.tc_namespace_for_write() {
             Ok(id) => id,
@@ -217,13 +220,9 @@ pub(crate) fn write<R>(f: impl FnOnce(Result<&mut TableRef<ThisThread>, AccessEr
                 }
                 // SAFETY: readers borrow tables' heap cells, not the map; a table they may be
                 // borrowing is parked below before it can be changed; and `f` runs no user code
-                // while it holds this reference (its contract).
+                // while it holds this reference (the caller's contract).
                 let table = unsafe { (*tc.namespaces.get()).entry(id).or_insert(None) };
-                if state.has_readers() {
-                    if let Some(shared) = table {
-                        state.park(Grave::ThisThread(shared.clone()));
-                    }
-                }
+                state.protect_tc(table);
                 f(Ok(table))
             },
             |f| f(Err(AccessError::thread_exiting())),

@@ -180,3 +180,161 @@ fn a_scoped_future_dropped_unfinished_restores_nothing_it_should_not() {
     }
     assert_eq!(Local::text().as_deref(), Some("outside"));
 }
+
+/// Live `Counted` values: made minus dropped.
+fn live(made: u32, drops: &AtomicUsize) -> usize {
+    made as usize - drops.load(Ordering::SeqCst)
+}
+
+#[test]
+fn writes_inside_a_long_borrow_keep_memory_bounded() {
+    let drops = Arc::new(AtomicUsize::new(0));
+    Local::set_counted(Counted(drops.clone(), 0));
+    Local::with_counted(|outer| {
+        let outer = outer.unwrap();
+        for n in 1..=200 {
+            Local::set_counted(Counted(drops.clone(), n));
+            Local::set_text(n.to_string());
+        }
+        // The borrowed value, plus the current one; nothing per write.
+        assert!(live(201, &drops) <= 2, "{} live", live(201, &drops));
+        assert_eq!(outer.1, 0);
+    });
+    assert_eq!(live(201, &drops), 1);
+    assert_eq!(Local::with_counted(|c| c.unwrap().1), 200);
+}
+
+#[test]
+fn nested_borrows_of_values_written_inside_an_outer_borrow_stay_valid() {
+    Local::set_text("a".into());
+    Local::with_text(|a| {
+        Local::set_text("b".into());
+        Local::with_text(|b| {
+            Local::set_text("c".into());
+            Local::with_text(|c| {
+                Local::set_text("d".into());
+                Local::clear();
+                Local::set_text("e".into());
+                assert_eq!(c.map(String::as_str), Some("c"));
+            });
+            Local::set_text("f".into());
+            assert_eq!(b.map(String::as_str), Some("b"));
+        });
+        // Reading again after the nested borrows ended, then writing under the new borrow.
+        Local::with_text(|f| {
+            Local::set_text("g".into());
+            assert_eq!(f.map(String::as_str), Some("f"));
+        });
+        assert_eq!(a.map(String::as_str), Some("a"));
+    });
+    assert_eq!(Local::text().as_deref(), Some("g"));
+}
+
+#[test]
+fn a_borrow_survives_writes_made_in_a_context_run_inside_it() {
+    Local::set_text("root".into());
+    let ctx = Context::current();
+    Local::with_text(|root| {
+        ctx.run(|| {
+            Local::with_text(|inner| {
+                Local::set_text("run".into());
+                assert_eq!(inner.map(String::as_str), Some("root"));
+            });
+            Local::set_text("run again".into());
+        });
+        // Back in the root context, still borrowed: the write must copy, not overwrite.
+        Local::set_text("root 2".into());
+        Local::with_text(|now| assert_eq!(now.map(String::as_str), Some("root 2")));
+        assert_eq!(root.map(String::as_str), Some("root"));
+    });
+}
+
+#[test]
+fn a_borrow_survives_writes_made_by_a_future_polled_inside_it() {
+    Local::set_text("outer".into());
+    Local::with_text(|outer| {
+        let mut task = pin!(
+            async {
+                Local::with_text(|inherited| {
+                    Local::set_text("task".into());
+                    assert_eq!(inherited.map(String::as_str), Some("outer"));
+                });
+                Local::set_text("task 2".into());
+            }
+            .in_current_context()
+        );
+        assert!(
+            task.as_mut()
+                .poll(&mut TaskCx::from_waker(Waker::noop()))
+                .is_ready()
+        );
+        Local::set_text("outer 2".into());
+        assert_eq!(outer.map(String::as_str), Some("outer"));
+    });
+    assert_eq!(Local::text().as_deref(), Some("outer 2"));
+}
+
+#[test]
+fn a_thread_critical_borrow_survives_writes_inside_it() {
+    std::thread::spawn(|| {
+        Confined::set_handle(Rc::new("first".into()));
+        Confined::with_handle(|first| {
+            for n in 0..50 {
+                Confined::set_handle(Rc::new(n.to_string()));
+            }
+            // A default-mode scope keeps the thread-critical namespace: still borrowed.
+            Local::sync_scope_text("scoped".into(), || {
+                Confined::set_handle(Rc::new("in scope".into()));
+            });
+            assert_eq!(first.map(|h| h.as_str()), Some("first"));
+        });
+        assert_eq!(
+            Confined::with_handle(|h| h.unwrap().to_string()),
+            "in scope"
+        );
+    })
+    .join()
+    .unwrap();
+}
+
+#[test]
+fn a_panicking_drop_of_a_value_released_during_an_unwind_does_not_abort() {
+    static BOMBS_DROPPED: AtomicUsize = AtomicUsize::new(0);
+    /// `Bomb`'s drop panics, unconditionally: during an unwind that would abort the process.
+    #[derive(Debug)]
+    enum Payload {
+        Quiet,
+        Bomb,
+    }
+    impl Drop for Payload {
+        fn drop(&mut self) {
+            if matches!(self, Payload::Bomb) {
+                BOMBS_DROPPED.fetch_add(1, Ordering::SeqCst);
+                panic!("drop of a bomb");
+            }
+        }
+    }
+    #[async_local]
+    struct Held {
+        payload: Payload,
+    }
+    std::thread::spawn(|| {
+        Held::set_payload(Payload::Bomb);
+        // The write inside the borrow keeps the bomb's table parked; the closure then panics,
+        // and the bomb is released while that panic unwinds.
+        let panic = std::panic::catch_unwind(|| {
+            Held::with_payload(|_| {
+                Held::set_payload(Payload::Quiet);
+                panic!("inside the borrow");
+            })
+        })
+        .unwrap_err();
+        // The closure's panic is the one that arrives; the bomb was dropped (once) on the way,
+        // its own panic reported by the hook and caught, not turned into an abort.
+        assert_eq!(panic.downcast_ref::<&str>(), Some(&"inside the borrow"));
+        assert_eq!(BOMBS_DROPPED.load(Ordering::SeqCst), 1);
+        assert!(Held::with_payload(|p| matches!(p, Some(Payload::Quiet))));
+    })
+    .join()
+    .unwrap();
+}
