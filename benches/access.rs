@@ -16,7 +16,7 @@
 //! exactly as it does inside a poll of a crate-wrapped task. We install it with
 //! `Context::run` around the whole criterion loop rather than polling a `WithContext` per
 //! iteration: a read or write takes the same path under both guards (only whether a guard is
-//! installed matters to them: the low half of `State::frames` in `local-runtime/src/state.rs`),
+//! installed matters to them: the low half of `State::frames` in `local-runtime/src/thread_state/`),
 //! and this keeps the poll and the runtime out of the number. The per-poll cost of the wrapper is measured separately in
 //! `benches/tasks.rs`. "In a plain thread" means the bench's main thread with no guard: the
 //! thread's root context, where every access also checks `tokio::task::try_id()` (rule D8).

@@ -4,11 +4,12 @@
 use core::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 
+use crate::cow_arc::Erased;
 use crate::error::AccessError;
-use crate::shared::Erased;
-use crate::state::{Installed, Kind, Tc, with_state};
-use crate::table::{Garbage, Table, TableRef};
-use crate::tc::TcBinding;
+use crate::install::{Installed, TcPolicy};
+use crate::table::{DisplacedRefs, Table, TableRef};
+use crate::thread_critical::TcBinding;
+use crate::thread_state::{FrameKind, with_state};
 
 /// Merges what the bridged code wrote into the current context: `after` started as `base`, an
 /// [`Table::unmarked`] copy of the caller's context, so its write marks name exactly the
@@ -18,18 +19,18 @@ fn write_back(base: TableRef, after: TableRef) -> Result<(), AccessError> {
     let unchanged = match (&base, &after) {
         (_, None) => true,
         // Still the unmarked copy itself: nothing was written.
-        (Some(a), Some(b)) => crate::shared::Shared::ptr_eq(a, b),
+        (Some(a), Some(b)) => crate::cow_arc::CowArc::ptr_eq(a, b),
         (None, Some(_)) => false,
     };
     drop(base);
     if unchanged {
         return Ok(());
     }
-    let mut garbage = Garbage::default();
+    let mut refs = DisplacedRefs::default();
     let mut displaced: Vec<Erased> = Vec::new();
     let result = with_state(|state| -> Result<(), AccessError> {
         // SAFETY: merging clones and moves entry pointers and runs no user code; what it
-        // displaces goes to `garbage` and `displaced`, dropped after the write.
+        // displaces goes to `refs` and `displaced`, dropped after the write.
         let target = match unsafe { state.writable() } {
             Ok(target) => target,
             // Called from a thread-local destructor, where the thread's root context is gone
@@ -38,10 +39,10 @@ fn write_back(base: TableRef, after: TableRef) -> Result<(), AccessError> {
             Err(error) if error.is_thread_exiting() => return Ok(()),
             Err(error) => return Err(error),
         };
-        Table::merge_changes(target, after.as_deref(), &mut garbage, &mut displaced);
+        Table::merge_changes(target, after.as_deref(), &mut refs, &mut displaced);
         Ok(())
     });
-    drop(garbage);
+    drop(refs);
     drop(displaced);
     result
 }
@@ -64,7 +65,7 @@ fn finish<R>(bridge: &str, base: TableRef, after: TableRef, result: std::thread:
 /// Runs `f` with `table` installed as a synchronous frame, catching a panic so that the final
 /// state of the context can still be written back before the panic resumes.
 fn run_capturing<R>(table: &mut TableRef, f: impl FnOnce() -> R) -> std::thread::Result<R> {
-    let _installed = Installed::new(table, Kind::Blocking, Tc::Keep);
+    let _installed = Installed::new(table, FrameKind::Blocking, TcPolicy::Keep);
     catch_unwind(AssertUnwindSafe(f))
 }
 
@@ -194,7 +195,7 @@ pub fn async_to_sync<F: Future>(fut: F) -> F::Output {
     let result = {
         let driven = core::future::poll_fn(|cx| {
             polled = true;
-            let _installed = Installed::new(&mut table, Kind::Async, Tc::Bind(&mut tc));
+            let _installed = Installed::new(&mut table, FrameKind::Async, TcPolicy::Bind(&mut tc));
             fut.as_mut().poll(cx)
         });
         catch_unwind(AssertUnwindSafe(|| match runtime {
@@ -212,7 +213,7 @@ pub fn async_to_sync<F: Future>(fut: F) -> F::Output {
     }
     // Drop what is left of the future inside its context, so its `Drop` code sees it.
     {
-        let _installed = Installed::new(&mut table, Kind::Async, Tc::Bind(&mut tc));
+        let _installed = Installed::new(&mut table, FrameKind::Async, TcPolicy::Bind(&mut tc));
         drop(fut);
     }
     drop(tc);

@@ -1,12 +1,11 @@
 //! [`Context`]: an immutable snapshot of context values.
 
 use core::fmt;
-use core::future::IntoFuture;
 
-use crate::future::WithContext;
-use crate::state::{Installed, Kind, Tc, with_state};
+use crate::install::{Installed, TcPolicy};
 use crate::table::TableRef;
-use crate::tc::TcBinding;
+use crate::thread_critical::TcBinding;
+use crate::thread_state::{FrameKind, with_state};
 
 /// An immutable snapshot of the values of every `#[async_local]` struct.
 ///
@@ -175,41 +174,17 @@ impl Context {
     /// assert_eq!(Job::name().as_deref(), Some("outer"));
     /// ```
     pub fn run<R>(&self, f: impl FnOnce() -> R) -> R {
-        self.run_as(Kind::Sync, f)
+        self.run_as(FrameKind::Sync, f)
     }
 
     /// [`Context::run`] for the crate's own blocking entry points (`spawn_blocking`,
     /// `thread::spawn`), which pick the thread `f` runs on.
-    pub(crate) fn run_as<R>(&self, kind: Kind, f: impl FnOnce() -> R) -> R {
-        Child {
+    pub(crate) fn run_as<R>(&self, kind: FrameKind, f: impl FnOnce() -> R) -> R {
+        Override {
             table: self.table.clone(),
             tc: None,
         }
         .run_as(kind, f)
-    }
-
-    /// Wraps a future so that every poll of it runs in this context (a private continuation of
-    /// it, like [`run`](Context::run)).
-    ///
-    /// ```
-    /// use ctxlocal::{Context, async_local};
-    ///
-    /// #[async_local]
-    /// struct Request {
-    ///     id: u64,
-    /// }
-    ///
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() {
-    /// Request::set_id(1);
-    /// let ctx = Context::current();
-    /// Request::set_id(2);
-    /// let seen = ctx.scope(async { Request::id() }).await;
-    /// assert_eq!(seen, Some(1));
-    /// # }
-    /// ```
-    pub fn scope<F: IntoFuture>(&self, future: F) -> WithContext<F::IntoFuture> {
-        WithContext::new(self.clone(), future.into_future())
     }
 }
 
@@ -225,25 +200,25 @@ impl fmt::Debug for Context {
 /// A child of the current context for a scoped override: its default-mode table and, for a
 /// thread-critical override, its own thread-critical namespace (seeded on this thread from the
 /// current one). Default-mode overrides leave thread-critical values alone (`tc: None`).
-pub struct Child {
+pub struct Override {
     pub(crate) table: TableRef,
     pub(crate) tc: Option<TcBinding>,
 }
 
-impl Child {
+impl Override {
     /// Runs `f` in the child, then drops it (its thread-critical namespace included), also if
     /// `f` panics.
     pub(crate) fn run<R>(self, f: impl FnOnce() -> R) -> R {
-        self.run_as(Kind::Sync, f)
+        self.run_as(FrameKind::Sync, f)
     }
 
-    /// [`Child::run`] as the given kind of work.
-    fn run_as<R>(self, kind: Kind, f: impl FnOnce() -> R) -> R {
-        let Child { mut table, mut tc } = self;
+    /// [`Override::run`] as the given kind of work.
+    fn run_as<R>(self, kind: FrameKind, f: impl FnOnce() -> R) -> R {
+        let Override { mut table, mut tc } = self;
         let result = {
             let binding = match tc.as_mut() {
-                Some(binding) => Tc::Bind(binding),
-                None => Tc::Keep,
+                Some(binding) => TcPolicy::Bind(binding),
+                None => TcPolicy::Keep,
             };
             let _installed = Installed::new(&mut table, kind, binding);
             f()

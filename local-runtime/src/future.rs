@@ -1,16 +1,17 @@
 //! The future wrapper that carries a context: [`WithContext`] and [`FutureExt`].
 
 use core::fmt;
-use core::future::Future;
+use core::future::{Future, IntoFuture};
 use core::pin::Pin;
 use core::task::{Context as TaskCx, Poll};
 
 use pin_project_lite::pin_project;
 
-use crate::context::{Child, Context};
-use crate::state::{Installed, Kind, Tc};
+use crate::context::{Context, Override};
+use crate::install::{Installed, TcPolicy};
 use crate::table::TableRef;
-use crate::tc::TcBinding;
+use crate::thread_critical::TcBinding;
+use crate::thread_state::FrameKind;
 
 pin_project! {
     /// A future that runs in its own context: every poll makes the context current and
@@ -29,7 +30,7 @@ pin_project! {
         // This task's thread-critical namespace; released (on the threads that hold it) after
         // the future is dropped.
         tc: TcBinding,
-        // Whether `tc` is used only when polled at top level (see `Tc::BindIfTopLevel`).
+        // Whether `tc` is used only when polled at top level (see `TcPolicy::BindIfTopLevel`).
         tc_if_top_level: bool,
         #[pin]
         future: Option<F>,
@@ -39,18 +40,18 @@ pin_project! {
         fn drop(this: Pin<&mut Self>) {
             let mut this = this.project();
             if this.future.is_some() {
-                let _installed = Installed::new(this.table, Kind::Async, tc_policy(this.tc, *this.tc_if_top_level));
+                let _installed = Installed::new(this.table, FrameKind::Async, tc_policy(this.tc, *this.tc_if_top_level));
                 this.future.set(None);
             }
         }
     }
 }
 
-fn tc_policy(binding: &mut TcBinding, if_top_level: bool) -> Tc<'_> {
+fn tc_policy(binding: &mut TcBinding, if_top_level: bool) -> TcPolicy<'_> {
     if if_top_level {
-        Tc::BindIfTopLevel(binding)
+        TcPolicy::BindIfTopLevel(binding)
     } else {
-        Tc::Bind(binding)
+        TcPolicy::Bind(binding)
     }
 }
 
@@ -68,40 +69,73 @@ impl<F> WithContext<F> {
 
     /// Calls `call` in `context` (made current for the call) and wraps the future it returns,
     /// so that what `call` writes is what the future starts with (for `tower::Scope`).
-    #[cfg_attr(not(feature = "tower"), allow(dead_code))]
+    #[cfg(feature = "tower")]
     pub(crate) fn start(context: Context, call: impl FnOnce() -> F) -> Self {
         let mut table = context.table;
         let future = {
-            let _installed = Installed::new(&mut table, Kind::Sync, Tc::Keep);
+            let _installed = Installed::new(&mut table, FrameKind::Sync, TcPolicy::Keep);
             call()
         };
         WithContext::new(Context { table }, future)
     }
 
     /// A future in a scoped override's child context.
-    pub(crate) fn from_child(child: Child, future: F) -> Self {
-        match child.tc {
+    pub(crate) fn from_override(scoped: Override, future: F) -> Self {
+        match scoped.tc {
             Some(tc) => WithContext {
-                table: child.table,
+                table: scoped.table,
                 tc,
                 tc_if_top_level: false,
                 future: Some(future),
             },
-            None => WithContext::new(Context { table: child.table }, future),
+            None => WithContext::new(
+                Context {
+                    table: scoped.table,
+                },
+                future,
+            ),
         }
     }
 
     /// Runs `future` in a snapshot of the current context, with a snapshot of the current
     /// thread-critical values too (for `spawn_local` children, which stay on this thread).
-    #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
+    #[cfg(feature = "tokio")]
     pub(crate) fn local_child(future: F) -> Self {
-        WithContext::from_child(
-            Child {
+        WithContext::from_override(
+            Override {
                 table: Context::inherited().table,
                 tc: Some(TcBinding::seeded(|_, _| {})),
             },
             future,
         )
+    }
+}
+
+// === impl Context (the constructor that lives here, beside the wrapper it makes) ===
+
+impl Context {
+    /// Wraps a future so that every poll of it runs in this context (a private continuation of
+    /// it, like [`run`](Context::run)).
+    ///
+    /// ```
+    /// use ctxlocal::{Context, async_local};
+    ///
+    /// #[async_local]
+    /// struct Request {
+    ///     id: u64,
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// Request::set_id(1);
+    /// let ctx = Context::current();
+    /// Request::set_id(2);
+    /// let seen = ctx.scope(async { Request::id() }).await;
+    /// assert_eq!(seen, Some(1));
+    /// # }
+    /// ```
+    pub fn scope<F: IntoFuture>(&self, future: F) -> WithContext<F::IntoFuture> {
+        WithContext::new(self.clone(), future.into_future())
     }
 }
 
@@ -113,7 +147,7 @@ impl<F: Future> Future for WithContext<F> {
         let mut this = self.project();
         let _installed = Installed::new(
             this.table,
-            Kind::Async,
+            FrameKind::Async,
             tc_policy(this.tc, *this.tc_if_top_level),
         );
         let Some(future) = this.future.as_mut().as_pin_mut() else {

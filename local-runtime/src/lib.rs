@@ -4,50 +4,70 @@
 //! Use it through the `ctxlocal` crate, which re-exports everything public here together
 //! with the `#[async_local]` attribute; the crate documentation there explains the model.
 //!
-//! Layout, one concept per file:
+//! # How it is built
 //!
-//! - `shared.rs`: the reference-counted cell behind every value, typed and type-erased;
-//! - `key.rs`, `slot.rs`, `table.rs`: where a struct's field values live inside a context, and
-//!   the two storage modes;
-//! - `state.rs`: the per-thread current context and the guard that swaps it;
-//! - `tc.rs`: thread-critical storage, which never leaves its thread;
-//! - `context.rs`, `future.rs`: [`Context`] and [`WithContext`];
-//! - `access.rs`: the operations behind generated accessors;
-//! - `bridge.rs`: [`sync_to_async`] and [`async_to_sync`], which write changes back;
-//! - `task.rs`, `thread.rs`: spawning with a snapshot;
-//! - `hooks.rs`, `propagation.rs`: what structs tell the integrations (`tower.rs`,
-//!   `tracing.rs`, `baggage.rs`, behind features);
-//! - `error.rs`: [`AccessError`].
+//! The runtime is a stack of layers; a file uses only the files below it (`.ci/run` checks
+//! it with `scripts/layers.py`). From the bottom:
 //!
-//! `unsafe` code lives in `shared.rs` (the cells), `table.rs` (the typed view of erased
-//! entries), `state.rs` and `tc.rs` (access to thread state under the borrowing rules that
-//! `state.rs` documents) and `hooks.rs` (a static list). Every block has a `// SAFETY:`
-//! comment; `scripts/miri.sh` runs the unit tests and `tests/borrowing.rs` under Miri.
+//! 1. **Cells and modes.** `cow_arc.rs` is the reference-counted, copy-on-write cell behind
+//!    every value and every table (and its type-erased form); `mode.rs` names the two storage
+//!    modes (`AnyThread`, `ThisThread`); `error.rs` is [`AccessError`]; `hooks.rs` and
+//!    `trace_value.rs` let structs offer their `#[local(trace)]` fields to log integrations.
+//! 2. **One struct's values.** `field.rs`: a field's [`Slot`](__private::Slot) and what a write
+//!    displaces from it; `struct_key.rs`: a struct's key and its values table (`Values`).
+//! 3. **A context's contents.** `table/`: the table of every struct's values in one context,
+//!    copied per struct on write, with the write marks a bridge uses to copy changes back.
+//! 4. **A thread's state.** `thread_state.rs`: which table is current, which frame installed
+//!    it (and for which tokio task), and the borrowing rules that let readers lend `&T`s while
+//!    writes happen.
+//! 5. **Thread-critical storage.** `thread_critical.rs`: per-thread namespaces of values that
+//!    never leave their thread.
+//! 6. **Frames.** `install.rs`: the guard that makes a context current for a poll or a closure
+//!    and puts the previous one back, also on panic.
+//! 7. **Contexts.** `context.rs` is [`Context`]; `storage.rs` dispatches each mode to its
+//!    current table, so one generic implementation serves both modes.
+//! 8. **Futures.** `future.rs`: [`WithContext`], the wrapper that carries a context through
+//!    every poll, and [`FutureExt`].
+//! 9. **Everything built on top.** `private/` (the operations behind generated accessors),
+//!    `bridge.rs` ([`sync_to_async`], [`async_to_sync`]), `spawn.rs` and `thread.rs` (spawning
+//!    with a snapshot), and the integrations, each behind its feature: `tower.rs`,
+//!    `tracing.rs`, `propagation.rs` with `baggage.rs`.
+//!
+//! `unsafe` code lives in `cow_arc.rs` (the cells), `table/` (the typed view of erased
+//! entries), `thread_state.rs` and `thread_critical.rs` (access to thread state under the
+//! borrowing rules `thread_state.rs` documents) and `hooks.rs` (a static list). Every block has
+//! a `// SAFETY:` comment, every function whose soundness rests on its caller is an
+//! `unsafe fn` with a `# Safety` section, and `scripts/miri.sh` (run by CI) checks the unit
+//! tests and `tests/borrowing.rs` under Miri.
 
 #![deny(missing_docs, unsafe_op_in_unsafe_fn)]
 #![warn(clippy::undocumented_unsafe_blocks)]
 
-mod access;
 #[cfg(feature = "baggage")]
 pub mod baggage;
 #[cfg(feature = "tokio")]
 mod bridge;
 mod context;
+mod cow_arc;
 mod error;
+mod field;
 mod future;
 mod hooks;
-mod key;
+mod install;
+mod mode;
+mod private;
 mod propagation;
-mod shared;
-mod slot;
-mod state;
-mod table;
 #[cfg(feature = "tokio")]
-mod task;
-mod tc;
+mod spawn;
+mod storage;
+mod struct_key;
+mod table;
 pub mod thread;
+mod thread_critical;
+mod thread_state;
 #[cfg(feature = "tower")]
 pub mod tower;
+mod trace_value;
 #[cfg(feature = "tracing")]
 pub mod tracing;
 
@@ -57,22 +77,23 @@ pub use context::{AsyncLocal, Context};
 pub use error::AccessError;
 pub use future::{FutureExt, WithContext};
 #[cfg(feature = "tokio")]
-pub use task::{spawn, spawn_blocking, spawn_local};
+pub use spawn::{spawn, spawn_blocking, spawn_local};
 
 /// Items used by code that `#[async_local]` generates. Not a public API: no stability
 /// guarantees, may change in any release.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::access::*;
+    pub use crate::field::{ContextValue, DebugField, FieldProof, Slot, assert_debug};
     pub use crate::hooks::{StructHooks, VisitFields, registered, visit_trace_fields};
-    pub use crate::key::StructKey;
+    pub use crate::mode::{AnyThread, ThisThread};
+    pub use crate::private::accessors::*;
     pub use crate::propagation::{Lookup, Propagatable, Propagation, assert_propagatable};
     pub use crate::register_propagation;
-    pub use crate::slot::{
-        AnyThread, ContextValue, DebugField, FieldProof, Mode, Slot, ThisThread, Trace, TraceDebug,
-        TraceDisplay, Values, assert_debug,
-    };
-    pub use crate::tc::namespaces_on_this_thread;
+    pub use crate::storage::Mode;
+    pub use crate::struct_key::StructKey;
+    pub use crate::struct_key::Values;
+    pub use crate::thread_critical::namespaces_on_this_thread;
+    pub use crate::trace_value::{Trace, TraceDebug, TraceDisplay};
     pub use core;
     #[cfg(feature = "baggage")]
     pub use inventory;

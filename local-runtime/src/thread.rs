@@ -1,7 +1,7 @@
 //! Starting OS threads that carry a snapshot of the current context.
 
 use crate::context::Context;
-use crate::state::Kind;
+use crate::thread_state::FrameKind;
 
 /// Spawns an OS thread, like [`std::thread::spawn`], that runs `f` in a snapshot of the
 /// current context (rule D9), without the values of `#[local(no_inherit)]` fields.
@@ -32,5 +32,5 @@ where
     T: Send + 'static,
 {
     let context = Context::inherited();
-    std::thread::spawn(move || context.run_as(Kind::Blocking, f))
+    std::thread::spawn(move || context.run_as(FrameKind::Blocking, f))
 }

@@ -1,5 +1,5 @@
-//! The paths through the runtime's `unsafe` code and its borrowing rules (`shared.rs`,
-//! `table.rs`, `state.rs`, `tc.rs`), small enough to run under Miri:
+//! The paths through the runtime's `unsafe` code and its borrowing rules (`cow_arc.rs`,
+//! `table/`, `thread_state/`, `thread_critical.rs`), small enough to run under Miri:
 //!
 //! ```sh
 //! scripts/miri.sh        # cargo +nightly miri test -p ctxlocal-runtime --lib --test borrowing

@@ -6,7 +6,7 @@ use tokio::task::JoinHandle;
 
 use crate::context::Context;
 use crate::future::{FutureExt, WithContext};
-use crate::state::Kind;
+use crate::thread_state::FrameKind;
 
 /// Spawns a task on the current tokio runtime, like [`tokio::spawn`], that starts with a
 /// snapshot of the current context (rule D3).
@@ -124,5 +124,5 @@ where
     R: Send + 'static,
 {
     let context = Context::inherited();
-    tokio::task::spawn_blocking(move || context.run_as(Kind::Blocking, f))
+    tokio::task::spawn_blocking(move || context.run_as(FrameKind::Blocking, f))
 }

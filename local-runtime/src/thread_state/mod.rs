@@ -23,13 +23,13 @@
 //! Readers hand user closures `&T`s that point into the heap cells of the current table. While
 //! such a borrow is alive, writes must not modify or free those cells. A reader marks the
 //! current tables *borrowed* ([`ReadScope`]); the first write to a borrowed table first *parks*
-//! an extra reference to it in the `graveyard`: the table is then shared, so that write and
+//! an extra reference to it on the `parked` stack: the table is then shared, so that write and
 //! every later one copy whatever they change (copy-on-write), and every borrowed cell stays
 //! alive and unchanged. Later writes need no new park until another reader begins, so a long
 //! borrow costs one parked table, not one per write.
 //!
-//! Borrows and guards nest on a thread's stack, so the graveyard is a stack too. A reader
-//! records the graveyard's height when it begins; when it ends, what was parked above that
+//! Borrows and guards nest on a thread's stack, so `parked` is a stack too. A reader
+//! records the stack's height when it begins; when it ends, what was parked above that
 //! height is released, except the first park of each kind (default-mode or thread-critical)
 //! when the table that park protects was already borrowed by an enclosing reader. A guard
 //! starts its installed context unborrowed (no enclosing reader can borrow from it: they borrow
@@ -44,28 +44,18 @@
 
 use core::cell::{Cell, UnsafeCell};
 use core::mem::ManuallyDrop;
+use core::sync::atomic::{AtomicU64, Ordering};
+
+use crate::cow_arc::CowArc;
+mod borrows;
+mod frames;
+
+pub(crate) use borrows::Parked;
+use borrows::{BORROWED, DEFAULT_BORROWED};
+pub(crate) use frames::{FrameKind, SavedFrame};
 
 use crate::error::AccessError;
-use crate::shared::Shared;
-use crate::slot::{AnyThread, ThisThread};
 use crate::table::{Table, TableRef};
-use crate::tc::TcBinding;
-
-/// A table kept alive, unmodified, while a reader may be borrowing from it.
-pub enum Grave {
-    AnyThread(#[allow(dead_code)] Shared<Table<AnyThread>>),
-    ThisThread(#[allow(dead_code)] Shared<Table<ThisThread>>),
-}
-
-impl Grave {
-    /// The [`State::reads`] bit of this grave's kind of table.
-    fn kind_bit(&self) -> usize {
-        match self {
-            Grave::AnyThread(_) => DEFAULT_BORROWED,
-            Grave::ThisThread(_) => TC_BORROWED,
-        }
-    }
-}
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Root {
@@ -106,30 +96,18 @@ pub struct State {
     /// The tokio task the innermost guard was installed for (none outside guards): the only
     /// task that may see the current context (see the module docs).
     task: Cell<TaskId>,
-    /// The graveyard's height (above [`PARK_SHIFT`]) and which current tables are borrowed
+    /// The `parked` stack's height (above [`PARK_SHIFT`]) and which current tables are borrowed
     /// and not parked yet ([`DEFAULT_BORROWED`], [`TC_BORROWED`]): one word, so that a reader
     /// saves and restores both with one load and one store.
     reads: Cell<usize>,
     /// Tables kept alive (unmodified) while readers may borrow from them; a stack.
-    graveyard: UnsafeCell<ManuallyDrop<Vec<Grave>>>,
+    parked: UnsafeCell<ManuallyDrop<Vec<Parked>>>,
     root: Cell<Root>,
     /// The thread-critical state of the innermost guards, one word so that a guard saves and
     /// restores it with one load and one store: the bound namespace's id (0 until its first
     /// write) and the flags [`TC_BOUND`], [`TC_TOUCHED`] and [`BLOCKING`].
     tc: Cell<u64>,
 }
-
-/// `State::reads`: a reader may borrow from the current default-mode table, not parked yet.
-const DEFAULT_BORROWED: usize = 1;
-/// `State::reads`: a reader may borrow from the current thread-critical table, not parked yet.
-const TC_BORROWED: usize = 2;
-const BORROWED: usize = DEFAULT_BORROWED | TC_BORROWED;
-/// `State::reads`: the graveyard's height is stored above this many bits.
-const PARK_SHIFT: u32 = 2;
-
-/// `State::frames` units: any guard, a guard polling a future.
-const FRAME: u64 = 1;
-const ASYNC_FRAME: u64 = 1 | 1 << 32;
 
 /// `State::tc`: inside a guard that binds a thread-critical namespace (a crate task, a scope).
 const TC_BOUND: u64 = 1 << 63;
@@ -148,11 +126,19 @@ thread_local! {
             frames: Cell::new(0),
             task: Cell::new(None),
             reads: Cell::new(0),
-            graveyard: UnsafeCell::new(ManuallyDrop::new(Vec::new())),
+            parked: UnsafeCell::new(ManuallyDrop::new(Vec::new())),
             root: Cell::new(Root::Unregistered),
             tc: Cell::new(0),
         }
     };
+}
+
+static NEXT_NAMESPACE: AtomicU64 = AtomicU64::new(1);
+
+/// A fresh thread-critical namespace id; ids are never reused, so a late "free" message can
+/// never hit a newer task's table.
+pub(crate) fn new_namespace_id() -> u64 {
+    NEXT_NAMESPACE.fetch_add(1, Ordering::Relaxed)
 }
 
 /// Drops the thread's root context when the thread exits.
@@ -160,24 +146,24 @@ struct RootGuard;
 
 impl Drop for RootGuard {
     fn drop(&mut self) {
-        let (root, graveyard) = with_state(|state| {
+        let (root, parked) = with_state(|state| {
             state.root.set(Root::Gone);
             state.reads.set(0);
             // Thread exit happens with no guard installed and no reader active (both are
             // scoped to stack frames), so `current` is the root and nothing borrows it.
-            // SAFETY: no reference into `current` or `graveyard` is alive (see above), and the
+            // SAFETY: no reference into `current` or `parked` is alive (see above), and the
             // ones created here end before the values are dropped below.
             unsafe {
                 (
                     (*state.current.get()).take(),
-                    core::mem::take(&mut **state.graveyard.get()),
+                    core::mem::take(&mut **state.parked.get()),
                 )
             }
         });
         // Dropped outside the state borrow: user `Drop` code may read contexts (it sees an
         // empty root) or try to write (refused: the root is gone).
         drop(root);
-        drop(graveyard);
+        drop(parked);
     }
 }
 
@@ -238,7 +224,7 @@ impl State {
         if tc & TC_BOUND != 0 {
             let mut id = tc & NAMESPACE;
             if id == 0 {
-                id = crate::tc::new_namespace_id();
+                id = new_namespace_id();
                 assert!(
                     id <= NAMESPACE,
                     "ctxlocal: thread-critical namespace ids exhausted"
@@ -268,11 +254,11 @@ impl State {
     /// The current table as reads see it: `None` if it is empty, or if this is untracked tokio
     /// work (rule D8).
     #[inline(always)]
-    fn visible_shared(&self) -> Option<&Shared<Table>> {
+    fn visible_shared(&self) -> Option<&CowArc<Table>> {
         // SAFETY: we only read the pointer; mutable access to `current` is confined to
         // `writable`, `swap_current` and the root guard, none of which run while the returned
         // reference is used without a `ReadScope` (see the module docs). A `&Table` reached
-        // through it points into the table's heap cell, which the graveyard keeps alive and
+        // through it points into the table's heap cell, which the `parked` stack keeps alive and
         // unmodified for as long as a reader needs it, even if `current` is replaced meanwhile.
         let table = unsafe { (*self.current.get()).as_ref() }?;
         if !self.is_tracked() {
@@ -369,98 +355,6 @@ impl State {
         }
     }
 
-    /// Parks the current default-mode table: a reader may borrow from it.
-    #[cold]
-    fn protect_current(&self) {
-        // SAFETY: shared access to read the pointer; see `visible_shared`.
-        let current = unsafe { &*self.current.get() };
-        match &**current {
-            Some(table) => self.park(Grave::AnyThread(table.clone())),
-            // Nothing to borrow from an empty table.
-            None => self.reads.set(self.reads.get() & !DEFAULT_BORROWED),
-        }
-    }
-
-    /// Before a thread-critical write: parks `table`, the current thread-critical table, if a
-    /// reader may borrow from it.
-    #[inline]
-    pub(crate) fn protect_tc(&self, table: &TableRef<ThisThread>) {
-        if self.reads.get() & TC_BORROWED != 0 {
-            match table {
-                Some(table) => self.park(Grave::ThisThread(table.clone())),
-                None => self.reads.set(self.reads.get() & !TC_BORROWED),
-            }
-        }
-    }
-
-    /// Keeps `grave` alive (and its table shared, so unmodified) until the readers that may
-    /// borrow from it are done.
-    fn park(&self, grave: Grave) {
-        let bit = grave.kind_bit();
-        // SAFETY: nothing else borrows the graveyard; pushing runs no user code.
-        unsafe { (*self.graveyard.get()).push(grave) };
-        self.reads
-            .set((self.reads.get() & !bit) + (1 << PARK_SHIFT));
-    }
-
-    /// Begins a read that may hand borrows of the current tables to user code; the returned
-    /// scope ends it. Create it before looking at any table and drop it after the borrows are
-    /// gone (also during an unwind).
-    #[inline(always)]
-    pub(crate) fn read_scope(&self) -> ReadScope {
-        let saved = self.reads.get();
-        self.reads.set(saved | BORROWED);
-        ReadScope { saved }
-    }
-
-    /// Ends a read during which tables were parked: keeps what enclosing readers still need,
-    /// releases the rest (see the module docs).
-    #[cold]
-    #[inline(never)]
-    fn end_read(&self, saved: usize) {
-        let base = saved >> PARK_SHIFT;
-        let mut borrowed = saved & BORROWED;
-        let released = {
-            // SAFETY: no reference into the graveyard is alive (readers borrow the parked
-            // tables' heap cells, not the vector), and no user code runs while this one is.
-            let graveyard = unsafe { &mut **self.graveyard.get() };
-            let mut kept = base;
-            for index in base..graveyard.len() {
-                let bit = graveyard[index].kind_bit();
-                // The first park of a kind whose table an enclosing reader borrowed protects
-                // that table: it stays, and that table no longer needs parking.
-                if borrowed & bit != 0 {
-                    borrowed &= !bit;
-                    graveyard.swap(kept, index);
-                    kept += 1;
-                }
-            }
-            self.reads.set((kept << PARK_SHIFT) | borrowed);
-            if kept == 0 {
-                // The outermost reader: give the buffer back too (thread state is never dropped).
-                core::mem::take(graveyard)
-            } else {
-                graveyard.split_off(kept)
-            }
-        };
-        self.release(released);
-    }
-
-    /// Drops released tables. User `Drop` code may run, and may use contexts: no borrow of
-    /// thread state is held here.
-    fn release(&self, released: Vec<Grave>) {
-        if !std::thread::panicking() {
-            drop(released);
-            return;
-        }
-        // Released while a panic unwinds (the reader's closure panicked): a `Drop` that panics
-        // now would abort the process. Each table is dropped on its own, and such a second
-        // panic is caught here: the panic hook has reported it, and the first panic goes on.
-        for grave in released {
-            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(grave)));
-        }
-    }
-
     /// Swaps `slot` with the current context.
     #[inline]
     fn swap_current(&self, slot: &mut TableRef) {
@@ -470,169 +364,7 @@ impl State {
     }
 
     /// True while this thread is polling a future inside a crate guard.
-    #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
     pub(crate) fn in_async_poll(&self) -> bool {
         self.frames.get() >> 32 != 0
-    }
-}
-
-/// A read in progress (see [`State::read_scope`]). Dropping it ends the read; dropped after the
-/// user's closure returned (or unwound), so releasing parked tables then cannot free anything
-/// a live reference points into.
-pub(crate) struct ReadScope {
-    /// `State::reads` when the read began.
-    saved: usize,
-}
-
-impl Drop for ReadScope {
-    #[inline(always)]
-    fn drop(&mut self) {
-        with_state(|state| {
-            // Nothing parked during the read: restore the enclosing state with one store.
-            if state.reads.get() >> PARK_SHIFT == self.saved >> PARK_SHIFT {
-                state.reads.set(self.saved);
-            } else {
-                state.end_read(self.saved);
-            }
-        });
-    }
-}
-
-/// Which kind of work an [`Installed`] guard runs.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(crate) enum Kind {
-    /// Polling a future (`WithContext`, `async_to_sync`).
-    Async,
-    /// Running a closure on the current thread (`Context::run`, `sync_scope*`).
-    Sync,
-    /// Running a closure on a thread this crate chose (`spawn_blocking`, `sync_to_async`,
-    /// `thread::spawn`): thread-critical code there uses that thread's sync namespace.
-    Blocking,
-}
-
-/// Which thread-critical namespace an [`Installed`] guard makes current.
-pub(crate) enum Tc<'a> {
-    /// Keep the enclosing one (`Context::run`, default-mode scoped overrides).
-    Keep,
-    /// This binding's namespace (crate tasks, thread-critical scoped overrides).
-    Bind(&'a mut TcBinding),
-    /// This binding's namespace if no crate future is being polled on this thread already,
-    /// otherwise the enclosing one: a wrapped future awaited inside a crate task is part of
-    /// that task, while one polled at top level (by an executor) is a task of its own.
-    BindIfTopLevel(&'a mut TcBinding),
-}
-
-/// Makes a context current for as long as it lives; the owner's slot holds the previous
-/// context meanwhile. Dropping it (also during a panic) puts the previous context back and
-/// leaves the final state of the installed context in the owner's slot.
-///
-/// It records the tokio task it is installed for: only that task sees the installed context
-/// (rule D8). When it binds a [`TcBinding`], it also makes that thread-critical namespace the
-/// current one, and on drop records in the binding whether it got a table on this thread.
-pub(crate) struct Installed<'a> {
-    slot: &'a mut TableRef,
-    kind: Kind,
-    tc: Option<&'a mut TcBinding>,
-    /// `State::tc` before this guard.
-    saved_tc: u64,
-    /// `State::task` before this guard.
-    saved_task: TaskId,
-    /// The `State::reads` borrow bits this guard cleared, and their values before it.
-    reset: usize,
-    saved_borrowed: usize,
-}
-
-impl<'a> Installed<'a> {
-    #[inline]
-    pub(crate) fn new(slot: &'a mut TableRef, kind: Kind, tc: Tc<'a>) -> Self {
-        with_state(|state| {
-            let frames = state.frames.get();
-            let tc = match tc {
-                Tc::Keep => None,
-                Tc::Bind(binding) => Some(binding),
-                Tc::BindIfTopLevel(binding) => (frames >> 32 == 0).then_some(binding),
-            };
-            state.swap_current(slot);
-            state.frames.set(
-                frames
-                    + match kind {
-                        Kind::Async => ASYNC_FRAME,
-                        Kind::Sync | Kind::Blocking => FRAME,
-                    },
-            );
-            let saved_task = state.task.replace(current_task());
-            // No enclosing reader borrows from the installed table (they borrow through the
-            // reference now in `slot`), nor from a namespace bound here for the first time.
-            let reset = if tc.is_some() {
-                BORROWED
-            } else {
-                DEFAULT_BORROWED
-            };
-            let reads = state.reads.get();
-            state.reads.set(reads & !reset);
-            let saved_tc = state.tc.get();
-            let mut next = match kind {
-                Kind::Blocking => saved_tc | BLOCKING,
-                // A task's thread-critical values are its own namespace's, not the thread's.
-                Kind::Async => saved_tc & !BLOCKING,
-                Kind::Sync => saved_tc,
-            };
-            if let Some(binding) = &tc {
-                // Bound to the binding's namespace, not touched yet.
-                next = (next & BLOCKING) | TC_BOUND | binding.id;
-            }
-            state.tc.set(next);
-            Installed {
-                slot,
-                kind,
-                tc,
-                saved_tc,
-                saved_task,
-                reset,
-                saved_borrowed: reads & reset,
-            }
-        })
-    }
-}
-
-impl Drop for Installed<'_> {
-    #[inline]
-    fn drop(&mut self) {
-        let touched = with_state(|state| {
-            state.swap_current(self.slot);
-            state.frames.set(
-                state.frames.get()
-                    - match self.kind {
-                        Kind::Async => ASYNC_FRAME,
-                        Kind::Sync | Kind::Blocking => FRAME,
-                    },
-            );
-            state.task.set(self.saved_task);
-            // Readers inside this guard have ended (they nest), and released what they parked;
-            // the enclosing tables are current again, borrowed as they were.
-            state
-                .reads
-                .set((state.reads.get() & !self.reset) | self.saved_borrowed);
-            let now = state.tc.get();
-            match self.tc.as_deref_mut() {
-                Some(binding) => {
-                    // Keep the id the namespace got on its first write, if it wrote.
-                    binding.id = now & NAMESPACE;
-                    state.tc.set(self.saved_tc);
-                    now & TC_TOUCHED != 0
-                }
-                None => {
-                    // An unbound guard only changed the blocking flag: the enclosing binding's
-                    // namespace may have been allocated or touched meanwhile, which stays.
-                    state.tc.set((now & !BLOCKING) | (self.saved_tc & BLOCKING));
-                    false
-                }
-            }
-        });
-        if touched {
-            if let Some(binding) = self.tc.as_deref_mut() {
-                binding.note_current_thread();
-            }
-        }
     }
 }

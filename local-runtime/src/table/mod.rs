@@ -1,12 +1,15 @@
 //! The contents of a context: one entry per `#[async_local]` struct that has values in it.
 
+#[cfg(feature = "tokio")]
+mod write_back;
+
 use core::marker::PhantomData;
 
-use crate::key::StructKey;
-use crate::shared::{Erased, ForChild, Shared};
-use crate::slot::{AnyThread, Values};
+use crate::cow_arc::{CowArc, Erased, ForChild};
+use crate::mode::AnyThread;
+use crate::struct_key::{StructKey, Values};
 
-/// Entries indexed by [`StructKey`] index. Each entry is an [`Erased`] `Shared<V>` holding
+/// Entries indexed by [`StructKey`] index. Each entry is an [`Erased`] `CowArc<V>` holding
 /// that struct's field values, so copying a table copies pointers, never values, and a write
 /// copies only the entry of the struct it writes. `M` is the storage mode of the structs it
 /// holds: default-mode tables travel between threads, thread-critical ones never do.
@@ -21,11 +24,11 @@ pub struct Table<M = AnyThread> {
 }
 
 /// A table behind its shared pointer; `None` is the empty table.
-pub type TableRef<M = AnyThread> = Option<Shared<Table<M>>>;
+pub type TableRef<M = AnyThread> = Option<CowArc<Table<M>>>;
 
 // SAFETY: entries of a default-mode table are only created by `entry_mut` and `insert` through
 // a `StructKey<V, AnyThread>`, and such a key can only be constructed for `V: Send + Sync`
-// (see `key.rs`). So everything reachable from a `Table<AnyThread>` may be sent to and shared
+// (see `struct_key.rs`). So everything reachable from a `Table<AnyThread>` may be sent to and shared
 // with other threads. Thread-critical tables get no such impl (`Erased` is neither).
 unsafe impl Send for Table<AnyThread> {}
 // SAFETY: as above.
@@ -80,31 +83,19 @@ impl Marks {
         }
         self.high[word] |= 1 << (index % 64);
     }
-
-    /// Whether `index` was written.
-    #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
-    fn is_marked(&self, index: usize) -> bool {
-        if index < 64 {
-            return self.low & (1 << index) != 0;
-        }
-        let index = index - 64;
-        self.high
-            .get(index / 64)
-            .is_some_and(|word| word & (1 << (index % 64)) != 0)
-    }
 }
 
 /// References a write displaced. They are dropped by the caller once it no longer holds any
 /// borrow of thread state, because dropping them may run user `Drop` code that reads or writes
-/// contexts (see `Shared::make_mut`).
-pub struct Garbage<M = AnyThread> {
-    table: Option<Shared<Table<M>>>,
+/// contexts (see `CowArc::make_mut`).
+pub struct DisplacedRefs<M = AnyThread> {
+    table: Option<CowArc<Table<M>>>,
     entry: Option<Erased>,
 }
 
-impl<M> Default for Garbage<M> {
+impl<M> Default for DisplacedRefs<M> {
     fn default() -> Self {
-        Garbage {
+        DisplacedRefs {
             table: None,
             entry: None,
         }
@@ -117,7 +108,7 @@ impl<M> Table<M> {
     pub(crate) fn get<V: Values>(&self, key: &StructKey<V, M>) -> Option<&V> {
         let entry = self.entries.get(key.assigned_index()?)?.as_ref()?;
         // SAFETY: the entry at `key`'s index was stored through `key` (indices are unique per
-        // key object and never reused, see `key.rs`), and a key only stores `Shared<V>`.
+        // key object and never reused, see `struct_key.rs`), and a key only stores `CowArc<V>`.
         Some(unsafe { entry.downcast_ref::<V>() })
     }
 
@@ -128,7 +119,7 @@ impl<M> Table<M> {
     pub(crate) fn unique_entry_mut<V: Values>(&mut self, key: &StructKey<V, M>) -> Option<&mut V> {
         let index = key.assigned_index()?;
         let entry = self.entries.get_mut(index)?.as_mut()?;
-        // SAFETY: as in `get`: this index belongs to `key`, whose entries are `Shared<V>`.
+        // SAFETY: as in `get`: this index belongs to `key`, whose entries are `CowArc<V>`.
         let values = unsafe { entry.get_mut::<V>() }?;
         self.written.mark(index);
         Some(values)
@@ -140,13 +131,13 @@ impl<M> Table<M> {
     pub(crate) fn entry_mut<'a, V: Values>(
         table: &'a mut TableRef<M>,
         key: &StructKey<V, M>,
-        garbage: &mut Garbage<M>,
+        refs: &mut DisplacedRefs<M>,
     ) -> &'a mut V {
         let index = key.index();
-        let table = Table::writable_at(table, index, V::NOT_INHERITED, garbage);
+        let table = Table::writable_at(table, index, V::NOT_INHERITED, refs);
         let entry = table.entries[index].get_or_insert_with(|| new_entry(V::default()));
-        // SAFETY: as in `get`: this index belongs to `key`, whose entries are `Shared<V>`.
-        unsafe { entry.make_mut::<V>(&mut garbage.entry) }
+        // SAFETY: as in `get`: this index belongs to `key`, whose entries are `CowArc<V>`.
+        unsafe { entry.make_mut::<V>(&mut refs.entry) }
     }
 
     /// Replaces the values of `key`'s struct; returns the previous ones (to drop later).
@@ -154,10 +145,10 @@ impl<M> Table<M> {
         table: &mut TableRef<M>,
         key: &StructKey<V, M>,
         values: V,
-        garbage: &mut Garbage<M>,
+        refs: &mut DisplacedRefs<M>,
     ) -> Option<Erased> {
         let index = key.index();
-        let table = Table::writable_at(table, index, V::NOT_INHERITED, garbage);
+        let table = Table::writable_at(table, index, V::NOT_INHERITED, refs);
         table.entries[index].replace(new_entry(values))
     }
 
@@ -168,11 +159,11 @@ impl<M> Table<M> {
         table: &'a mut TableRef<M>,
         index: usize,
         not_inherited: bool,
-        garbage: &mut Garbage<M>,
+        refs: &mut DisplacedRefs<M>,
     ) -> &'a mut Table<M> {
         let table = table
-            .get_or_insert_with(|| Shared::new(Table::<M>::default()))
-            .make_mut(&mut garbage.table);
+            .get_or_insert_with(|| CowArc::new(Table::<M>::default()))
+            .make_mut(&mut refs.table);
         if table.entries.len() <= index {
             table.entries.resize_with(index + 1, || None);
         }
@@ -187,31 +178,21 @@ impl<M> Table<M> {
     pub(crate) fn remove<V: Values>(
         table: &mut TableRef<M>,
         key: &StructKey<V, M>,
-        garbage: &mut Garbage<M>,
+        refs: &mut DisplacedRefs<M>,
     ) -> Option<Erased> {
         let index = key.assigned_index()?;
         let shared = table.as_mut()?;
         if shared.entries.get(index)?.is_none() {
             return None;
         }
-        let table = shared.make_mut(&mut garbage.table);
+        let table = shared.make_mut(&mut refs.table);
         table.written.mark(index);
         table.entries[index].take()
     }
 
-    /// A copy of `table` with no write marks, for a bridge to work on: at the end, exactly the
-    /// structs it wrote are marked.
-    #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
-    pub(crate) fn unmarked(table: &TableRef<M>) -> TableRef<M> {
-        let shared = table.as_ref()?;
-        let mut copy = Table::clone(shared);
-        copy.written = Marks::default();
-        Some(Shared::new(copy))
-    }
-
     /// The table a child task inherits: this one, minus the values of `no_inherit` fields.
     /// A pointer copy unless such values are present.
-    pub(crate) fn for_child(shared: &Shared<Table<M>>) -> Shared<Table<M>> {
+    pub(crate) fn for_child(shared: &CowArc<Table<M>>) -> CowArc<Table<M>> {
         if !shared.adjust_for_child {
             return shared.clone();
         }
@@ -230,7 +211,7 @@ impl<M> Table<M> {
             }
         }
         match adjusted {
-            Some(table) => Shared::new(table),
+            Some(table) => CowArc::new(table),
             None => shared.clone(),
         }
     }
@@ -238,34 +219,6 @@ impl<M> Table<M> {
     /// Number of structs with values in this table.
     pub(crate) fn len(&self) -> usize {
         self.entries.iter().filter(|e| e.is_some()).count()
-    }
-
-    /// The write-back of the bridges: every struct written in `after` (a table that started
-    /// as an [`Table::unmarked`] copy of the caller's context) is copied into `target` as it is in `after`,
-    /// set or cleared. Structs `after` did not write keep whatever `target` has now, so
-    /// concurrent writes to other structs survive. Returns what was displaced.
-    #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
-    pub(crate) fn merge_changes(
-        target: &mut TableRef<M>,
-        after: Option<&Table<M>>,
-        garbage: &mut Garbage<M>,
-        displaced: &mut Vec<Erased>,
-    ) {
-        let Some(after) = after else {
-            // Nothing was ever written: the bridge started from, and kept, an empty context.
-            return;
-        };
-        for (index, now) in after.entries.iter().enumerate() {
-            if !after.written.is_marked(index) {
-                continue;
-            }
-            let now = now.as_ref();
-            let not_inherited = now.is_some_and(|entry| entry.for_child().is_some());
-            let table = Table::writable_at(target, index, not_inherited, garbage);
-            if let Some(old) = core::mem::replace(&mut table.entries[index], now.cloned()) {
-                displaced.push(old);
-            }
-        }
     }
 }
 
@@ -277,7 +230,7 @@ fn new_entry<V: Values>(values: V) -> Erased {
     } else {
         None
     };
-    Shared::new_entry(values, hook)
+    CowArc::new_entry(values, hook)
 }
 
 /// The [`ForChild`] hook of entries of type `V`.

@@ -7,18 +7,20 @@
 //! Pattern of every write: take `&mut` to the current context, change it without running user
 //! code, release it, and only then drop what was displaced (user `Drop` code may use contexts).
 //! User code that needs a value (clones, closures) runs either before that, on a borrow marked
-//! with a `ReadGuard`, or after, on a value moved out of the context.
+//! with a `ReadScope`, or after, on a value moved out of the context.
 
 use core::future::IntoFuture;
 
-use crate::context::Child;
+use crate::context::Override;
+use crate::cow_arc::CowArc;
 use crate::error::AccessError;
+use crate::field::{FieldProof, Slot};
 use crate::future::WithContext;
-use crate::key::StructKey;
-use crate::shared::Shared;
-use crate::slot::{FieldProof, Mode, Slot, Token, Values};
-use crate::state::with_state;
-use crate::table::{Garbage, Table};
+use crate::mode::AnyThread;
+use crate::storage::{Mode, Token};
+use crate::struct_key::{StructKey, Values};
+use crate::table::{DisplacedRefs, Table};
+use crate::thread_state::with_state;
 
 #[cold]
 #[inline(never)]
@@ -35,7 +37,7 @@ pub fn with<M: Mode, V: Values, T, R>(
     f: impl FnOnce(Option<&T>) -> R,
 ) -> R {
     // Begun before looking at the table and ended after `f` returned: writes made by `f` (or
-    // by a `Clone` it calls) leave the borrowed value alone (see `state.rs`).
+    // by a `Clone` it calls) leave the borrowed value alone (see `thread_state/`).
     let _read = with_state(|state| state.read_scope());
     M::read(Token::new(), |table| {
         f(table
@@ -131,21 +133,21 @@ fn write_slot_slow<M: Mode, V: Values, T, A, R>(
     arg: A,
     op: impl Fn(&mut Slot<T, M>, A) -> R,
 ) -> Result<R, (AccessError, A)> {
-    let mut garbage = Garbage::<M>::default();
+    let mut refs = DisplacedRefs::<M>::default();
     // SAFETY: making the table and entry writable clones pointers and `Values` tables (which
     // run no user code, `Values`' contract); `op` runs none either; what is displaced goes to
-    // `garbage` or back to our caller, dropped after the write.
+    // `refs` or back to our caller, dropped after the write.
     let result = unsafe {
         M::write(Token::new(), |table| {
             let table = match table {
                 Ok(table) => table,
                 Err(error) => return Err((error, arg)),
             };
-            let values = Table::entry_mut(table, key, &mut garbage);
+            let values = Table::entry_mut(table, key, &mut refs);
             Ok(op(field(values), arg))
         })
     };
-    drop(garbage);
+    drop(refs);
     result
 }
 
@@ -230,7 +232,7 @@ fn take_shared<M: Mode, V: Values, T>(
     key: &'static StructKey<V, M>,
     field: impl Fn(&mut V) -> &mut Slot<T, M> + Copy,
     what: &'static str,
-) -> Option<Shared<T>> {
+) -> Option<CowArc<T>> {
     match write_slot(key, field, (), |slot, ()| slot.take_shared()) {
         Ok(taken) => taken,
         Err((error, ())) => refused(what, error),
@@ -246,7 +248,7 @@ struct PutBack<M: Mode, V: Values, T, F: Fn(&mut V) -> &mut Slot<T, M> + Copy> {
     field: F,
     proof: FieldProof<T, M>,
     /// The pointer taken out of the field, possibly still shared with other contexts.
-    shared: Option<Shared<T>>,
+    shared: Option<CowArc<T>>,
     /// The value the closure works on, once owned; put back instead of `shared` if present.
     value: Option<Option<T>>,
 }
@@ -254,7 +256,7 @@ struct PutBack<M: Mode, V: Values, T, F: Fn(&mut V) -> &mut Slot<T, M> + Copy> {
 impl<M: Mode, V: Values, T, F: Fn(&mut V) -> &mut Slot<T, M> + Copy> Drop for PutBack<M, V, T, F> {
     fn drop(&mut self) {
         let shared = match self.value.take() {
-            Some(value) => value.map(Shared::new),
+            Some(value) => value.map(CowArc::new),
             None => self.shared.take(),
         };
         let proof = self.proof;
@@ -290,7 +292,7 @@ pub fn update<M: Mode, V: Values, T: Clone, R>(
     };
     // Own the value: move it out if nobody else shares it, clone it otherwise. The pointer
     // stays in the guard while `T::clone` runs, so a panic there leaves the field as it was.
-    let owned = match taken.map(Shared::try_unwrap) {
+    let owned = match taken.map(CowArc::try_unwrap) {
         None => None,
         Some(Ok(value)) => Some(value),
         Some(Err(shared)) => Some(T::clone(guard.shared.insert(shared))),
@@ -323,7 +325,7 @@ pub fn update_or<M: Mode, V: Values, T: Clone, R>(
     // copied first (the guard then puts back the shared original if `T::clone` panics).
     let shared = guard
         .shared
-        .insert(taken.unwrap_or_else(|| Shared::new(default())));
+        .insert(taken.unwrap_or_else(|| CowArc::new(default())));
     f(shared.make_mut(&mut displaced))
 }
 
@@ -333,10 +335,10 @@ fn with_field_set<M: Mode, V: Values, T>(
     field: impl FnOnce(&mut V) -> &mut Slot<T, M>,
     proof: FieldProof<T, M>,
     value: T,
-) -> Child {
-    M::child(Token::new(), |table, garbage| {
+) -> Override {
+    M::override_current(Token::new(), |table, refs| {
         // `table` is the child's own copy, not thread state, so no user code can observe it.
-        let values = Table::entry_mut(table, key, garbage);
+        let values = Table::entry_mut(table, key, refs);
         drop(field(values).set(proof, value));
     })
 }
@@ -349,7 +351,7 @@ pub fn scope<M: Mode, V: Values, T, F: IntoFuture>(
     value: T,
     future: F,
 ) -> WithContext<F::IntoFuture> {
-    WithContext::from_child(
+    WithContext::from_override(
         with_field_set(key, field, proof, value),
         future.into_future(),
     )
@@ -367,9 +369,9 @@ pub fn sync_scope<M: Mode, V: Values, T, R>(
 }
 
 /// A child of the current context with the struct's values replaced by `values`.
-fn with_struct_set<M: Mode, V: Values>(key: &'static StructKey<V, M>, values: V) -> Child {
-    M::child(Token::new(), |table, garbage| {
-        drop(Table::insert(table, key, values, garbage))
+fn with_struct_set<M: Mode, V: Values>(key: &'static StructKey<V, M>, values: V) -> Override {
+    M::override_current(Token::new(), |table, refs| {
+        drop(Table::insert(table, key, values, refs))
     })
 }
 
@@ -379,7 +381,7 @@ pub fn scope_struct<M: Mode, V: Values, F: IntoFuture>(
     values: V,
     future: F,
 ) -> WithContext<F::IntoFuture> {
-    WithContext::from_child(with_struct_set(key, values), future.into_future())
+    WithContext::from_override(with_struct_set(key, values), future.into_future())
 }
 
 /// Runs `f` in a child context where the struct's fields are `values`.
@@ -398,7 +400,7 @@ pub fn set_struct<M: Mode, V: Values>(
     values: V,
     what: &'static str,
 ) {
-    let mut garbage = Garbage::<M>::default();
+    let mut refs = DisplacedRefs::<M>::default();
     // SAFETY: inserting moves `values` in and returns the previous entry, dropped below; making
     // the table writable clones pointers only.
     let displaced = unsafe {
@@ -407,10 +409,10 @@ pub fn set_struct<M: Mode, V: Values>(
                 Ok(table) => table,
                 Err(error) => return Err((error, values)),
             };
-            Ok(Table::insert(table, key, values, &mut garbage))
+            Ok(Table::insert(table, key, values, &mut refs))
         })
     };
-    drop(garbage);
+    drop(refs);
     match displaced {
         Ok(displaced) => drop(displaced),
         Err((error, values)) => {
@@ -433,16 +435,16 @@ pub fn clear_struct<M: Mode, V: Values>(key: &'static StructKey<V, M>, what: &'s
     if !present {
         return;
     }
-    let mut garbage = Garbage::<M>::default();
+    let mut refs = DisplacedRefs::<M>::default();
     // SAFETY: removing returns the entry, dropped below; making the table writable clones
     // pointers only.
     let displaced = unsafe {
         M::write(Token::new(), |table| {
             let table = table?;
-            Ok(Table::remove(table, key, &mut garbage))
+            Ok(Table::remove(table, key, &mut refs))
         })
     };
-    drop(garbage);
+    drop(refs);
     match displaced {
         Ok(displaced) => drop(displaced),
         Err(error) => refused(what, error),
@@ -461,31 +463,31 @@ pub fn snapshot<M: Mode, V: Values>(key: &'static StructKey<V, M>) -> Option<V> 
 /// [`Context::with`](crate::Context::with) does through the generated `AsyncLocal` impl.
 pub fn insert_struct<V: Values>(
     context: &mut crate::context::Context,
-    key: &'static StructKey<V, crate::slot::AnyThread>,
+    key: &'static StructKey<V, AnyThread>,
     values: V,
 ) {
-    let mut garbage = Garbage::default();
+    let mut refs = DisplacedRefs::default();
     // `context` is a value owned by the caller, not thread state: nothing observes the change.
-    let displaced = Table::insert(&mut context.table, key, values, &mut garbage);
+    let displaced = Table::insert(&mut context.table, key, values, &mut refs);
     drop(displaced);
-    drop(garbage);
+    drop(refs);
 }
 
 /// Sets one field in `context` (not the current context): how the `baggage` module fills the
 /// context of an incoming request.
 pub fn insert_field<V: Values, T>(
     context: &mut crate::context::Context,
-    key: &'static StructKey<V, crate::slot::AnyThread>,
-    field: impl FnOnce(&mut V) -> &mut Slot<T, crate::slot::AnyThread>,
-    proof: FieldProof<T, crate::slot::AnyThread>,
+    key: &'static StructKey<V, AnyThread>,
+    field: impl FnOnce(&mut V) -> &mut Slot<T, AnyThread>,
+    proof: FieldProof<T, AnyThread>,
     value: T,
 ) {
-    let mut garbage = Garbage::default();
+    let mut refs = DisplacedRefs::default();
     // `context` is a value owned by the caller, not thread state: nothing observes the change.
-    let values = Table::entry_mut(&mut context.table, key, &mut garbage);
+    let values = Table::entry_mut(&mut context.table, key, &mut refs);
     let displaced = field(values).set(proof, value);
     drop(displaced);
-    drop(garbage);
+    drop(refs);
 }
 
 /// A propagated field's value as baggage text.

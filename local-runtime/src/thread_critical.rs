@@ -21,24 +21,16 @@
 use core::cell::UnsafeCell;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::error::AccessError;
-use crate::slot::ThisThread;
-use crate::state::{State, with_state};
-use crate::table::{Garbage, Table, TableRef};
+use crate::mode::ThisThread;
+use crate::table::{DisplacedRefs, Table, TableRef};
+use crate::thread_state::{State, with_state};
 
 /// The id of a thread's sync namespace.
 const SYNC_NAMESPACE: u64 = 0;
-
-static NEXT_NAMESPACE: AtomicU64 = AtomicU64::new(1);
-
-/// A fresh namespace id; ids are never reused, so a late "free" message can never hit a newer
-/// task's table.
-pub(crate) fn new_namespace_id() -> u64 {
-    NEXT_NAMESPACE.fetch_add(1, Ordering::Relaxed)
-}
 
 /// Ids are unique counters; spread them over the hash so the map's probing stays fast.
 #[derive(Default)]
@@ -268,17 +260,17 @@ impl TcBinding {
     /// A namespace that starts, on this thread, as a snapshot of the current one, changed by
     /// `edit` (for `spawn_local` children and scoped overrides, which stay on this thread).
     pub(crate) fn seeded(
-        edit: impl FnOnce(&mut TableRef<ThisThread>, &mut Garbage<ThisThread>),
+        edit: impl FnOnce(&mut TableRef<ThisThread>, &mut DisplacedRefs<ThisThread>),
     ) -> TcBinding {
         let mut table = current_snapshot();
-        let mut garbage = Garbage::default();
+        let mut refs = DisplacedRefs::default();
         // `table` is a local copy, not thread state: nothing can observe it while it changes.
-        edit(&mut table, &mut garbage);
-        drop(garbage);
+        edit(&mut table, &mut refs);
+        drop(refs);
         let Some(table) = table else {
             return TcBinding::default();
         };
-        let id = new_namespace_id();
+        let id = crate::thread_state::new_namespace_id();
         let inserted = TC.try_with(|tc| {
             // SAFETY: a new key; no reference into the map is alive (see `remove_with`).
             unsafe { (*tc.namespaces.get()).insert(id, Some(table)) };

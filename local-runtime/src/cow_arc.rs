@@ -30,7 +30,7 @@ struct Header {
 }
 
 /// Makes, from a context entry, the entry a child task inherits instead, or `None` to share it
-/// as it is. Only ever called with the entry it was stored in (see `Shared::new_entry`).
+/// as it is. Only ever called with the entry it was stored in (see `CowArc::new_entry`).
 pub type ForChild = unsafe fn(&Erased) -> Option<Erased>;
 
 /// `repr(C)` puts the header at offset 0, so a pointer to the cell is also a valid pointer to
@@ -43,7 +43,7 @@ struct Cell<T> {
 
 /// # Safety
 ///
-/// `ptr` must come from `Box::<Cell<T>>::into_raw` (through [`Shared::new`]) and the last
+/// `ptr` must come from `Box::<Cell<T>>::into_raw` (through [`CowArc::new`]) and the last
 /// reference to it must be going away.
 unsafe fn drop_cell<T>(ptr: NonNull<Header>) {
     // SAFETY: the caller guarantees `ptr` is a `Box<Cell<T>>` allocation that nobody else
@@ -77,26 +77,26 @@ fn decrement(header: &Header) -> bool {
 }
 
 /// A shared, immutable value of type `T` with copy-on-write access.
-pub struct Shared<T> {
+pub struct CowArc<T> {
     ptr: NonNull<Cell<T>>,
     /// Owns a `Cell<T>` for the drop checker and variance.
     _owns: PhantomData<Cell<T>>,
 }
 
-// SAFETY: a `Shared<T>` gives out `&T` to every thread that holds a clone and `&mut T` only
+// SAFETY: a `CowArc<T>` gives out `&T` to every thread that holds a clone and `&mut T` only
 // when it is the sole owner, exactly like `Arc<T>`, so it needs the same bounds.
-unsafe impl<T: Send + Sync> Send for Shared<T> {}
+unsafe impl<T: Send + Sync> Send for CowArc<T> {}
 // SAFETY: as above.
-unsafe impl<T: Send + Sync> Sync for Shared<T> {}
+unsafe impl<T: Send + Sync> Sync for CowArc<T> {}
 
-impl<T> Shared<T> {
+impl<T> CowArc<T> {
     pub(crate) fn new(value: T) -> Self {
-        Shared::with_hook(value, None)
+        CowArc::with_hook(value, None)
     }
 
     /// A context entry whose type-specific [`ForChild`] hook is `for_child`.
     pub(crate) fn new_entry(value: T, for_child: Option<ForChild>) -> Erased {
-        Shared::with_hook(value, for_child).erase()
+        CowArc::with_hook(value, for_child).erase()
     }
 
     fn with_hook(value: T, for_child: Option<ForChild>) -> Self {
@@ -108,7 +108,7 @@ impl<T> Shared<T> {
             },
             value,
         });
-        Shared {
+        CowArc {
             ptr: NonNull::from(Box::leak(cell)),
             _owns: PhantomData,
         }
@@ -121,7 +121,7 @@ impl<T> Shared<T> {
         unsafe { self.ptr.as_ref() }
     }
 
-    /// True if no other `Shared` or [`Erased`] points to this value.
+    /// True if no other `CowArc` or [`Erased`] points to this value.
     #[inline(always)]
     pub(crate) fn is_unique(&self) -> bool {
         // Acquire: if another owner just dropped its reference, its uses of the value happen
@@ -142,17 +142,17 @@ impl<T> Shared<T> {
     }
 
     /// `&mut T`, first replacing `self` by a private copy if the value is shared. The
-    /// reference that was replaced is returned in `garbage` rather than dropped here: dropping
+    /// reference that was replaced is returned in `refs` rather than dropped here: dropping
     /// it could run user code (if another owner let go meanwhile), and the caller may be
     /// holding borrows that such code must not observe.
     #[inline]
-    pub(crate) fn make_mut(&mut self, garbage: &mut Option<Shared<T>>) -> &mut T
+    pub(crate) fn make_mut(&mut self, refs: &mut Option<CowArc<T>>) -> &mut T
     where
         T: Clone,
     {
         if !self.is_unique() {
-            let copy = Shared::new(T::clone(self));
-            *garbage = Some(core::mem::replace(self, copy));
+            let copy = CowArc::new(T::clone(self));
+            *refs = Some(core::mem::replace(self, copy));
         }
         // SAFETY: either the count was 1 (checked above) or `self` was just replaced by a new
         // cell with count 1; `&mut self` prevents new references meanwhile.
@@ -166,8 +166,8 @@ impl<T> Shared<T> {
         }
         let this = core::mem::ManuallyDrop::new(self);
         // SAFETY: we are the only owner (count 1, and `self` was consumed), so we may move the
-        // value out and free the allocation without running `Shared::drop`; the box is
-        // rebuilt from the pointer `Shared::new` leaked.
+        // value out and free the allocation without running `CowArc::drop`; the box is
+        // rebuilt from the pointer `CowArc::new` leaked.
         let cell = unsafe { Box::from_raw(this.ptr.as_ptr()) };
         Ok(cell.value)
     }
@@ -180,7 +180,7 @@ impl<T> Shared<T> {
         self.try_unwrap().unwrap_or_else(|shared| T::clone(&shared))
     }
 
-    #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
+    #[cfg(feature = "tokio")]
     pub(crate) fn ptr_eq(a: &Self, b: &Self) -> bool {
         a.ptr == b.ptr
     }
@@ -194,7 +194,7 @@ impl<T> Shared<T> {
     }
 }
 
-impl<T> Deref for Shared<T> {
+impl<T> Deref for CowArc<T> {
     type Target = T;
 
     #[inline]
@@ -203,34 +203,34 @@ impl<T> Deref for Shared<T> {
     }
 }
 
-impl<T> Clone for Shared<T> {
+impl<T> Clone for CowArc<T> {
     #[inline]
     fn clone(&self) -> Self {
         increment(&self.cell().header);
-        Shared {
+        CowArc {
             ptr: self.ptr,
             _owns: PhantomData,
         }
     }
 }
 
-impl<T> Drop for Shared<T> {
+impl<T> Drop for CowArc<T> {
     #[inline]
     fn drop(&mut self) {
         if decrement(&self.cell().header) {
-            // SAFETY: that was the last reference; the pointer came from `Shared::new`.
+            // SAFETY: that was the last reference; the pointer came from `CowArc::new`.
             drop(unsafe { Box::from_raw(self.ptr.as_ptr()) });
         }
     }
 }
 
-impl<T: core::fmt::Debug> core::fmt::Debug for Shared<T> {
+impl<T: core::fmt::Debug> core::fmt::Debug for CowArc<T> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         T::fmt(self, f)
     }
 }
 
-/// A [`Shared`] whose value type is known only to whoever created it.
+/// A [`CowArc`] whose value type is known only to whoever created it.
 ///
 /// Not `Send`/`Sync` by itself: the containers that hold `Erased` values decide that, from the
 /// bounds they put on what may be erased into them.
@@ -249,7 +249,7 @@ impl Erased {
     ///
     /// # Safety
     ///
-    /// `T` must be the type of the [`Shared`] that was erased into `self`.
+    /// `T` must be the type of the [`CowArc`] that was erased into `self`.
     #[inline]
     pub(crate) unsafe fn downcast_ref<T>(&self) -> &T {
         // SAFETY: the caller guarantees the cell is a `Cell<T>`; it is alive while `self` is.
@@ -260,7 +260,7 @@ impl Erased {
     ///
     /// # Safety
     ///
-    /// `T` must be the type of the [`Shared`] that was erased into `self`.
+    /// `T` must be the type of the [`CowArc`] that was erased into `self`.
     #[inline(always)]
     pub(crate) unsafe fn get_mut<T>(&mut self) -> Option<&mut T> {
         if self.header().count.load(Ordering::Acquire) != 1 {
@@ -272,18 +272,18 @@ impl Erased {
     }
 
     /// `&mut T`, first replacing `self` by a private copy if the value is shared; see
-    /// [`Shared::make_mut`] for why the replaced reference goes to `garbage`.
+    /// [`CowArc::make_mut`] for why the replaced reference goes to `refs`.
     ///
     /// # Safety
     ///
-    /// `T` must be the type of the [`Shared`] that was erased into `self`.
+    /// `T` must be the type of the [`CowArc`] that was erased into `self`.
     #[inline]
-    pub(crate) unsafe fn make_mut<T: Clone>(&mut self, garbage: &mut Option<Erased>) -> &mut T {
+    pub(crate) unsafe fn make_mut<T: Clone>(&mut self, refs: &mut Option<Erased>) -> &mut T {
         if self.header().count.load(Ordering::Acquire) != 1 {
             // SAFETY: the caller guarantees the type.
             let value = T::clone(unsafe { self.downcast_ref::<T>() });
-            let copy = Shared::with_hook(value, self.header().for_child).erase();
-            *garbage = Some(core::mem::replace(self, copy));
+            let copy = CowArc::with_hook(value, self.header().for_child).erase();
+            *refs = Some(core::mem::replace(self, copy));
         }
         // SAFETY: the count is 1 (checked, or a fresh copy), we hold `&mut self`, and the
         // caller guarantees the type.
@@ -311,7 +311,7 @@ impl Drop for Erased {
         if decrement(self.header()) {
             let drop_cell = self.header().drop_cell;
             // SAFETY: that was the last reference, and `drop_cell` was stored by
-            // `Shared::<T>::new` for the very type the cell holds.
+            // `CowArc::<T>::new` for the very type the cell holds.
             unsafe { drop_cell(self.ptr) }
         }
     }
@@ -332,38 +332,38 @@ mod tests {
 
     #[test]
     fn clone_shares_and_make_mut_copies() {
-        let mut a = Shared::new(String::from("a"));
+        let mut a = CowArc::new(String::from("a"));
         let b = a.clone();
         assert!(!a.is_unique());
-        let mut garbage = None;
-        a.make_mut(&mut garbage).push('!');
+        let mut refs = None;
+        a.make_mut(&mut refs).push('!');
         assert_eq!(&*a, "a!");
         assert_eq!(&*b, "a");
-        assert!(Shared::ptr_eq(garbage.as_ref().unwrap(), &b));
-        drop(garbage);
+        assert!(CowArc::ptr_eq(refs.as_ref().unwrap(), &b));
+        drop(refs);
         assert!(b.is_unique());
         assert!(a.is_unique());
     }
 
     #[test]
     fn make_mut_on_unique_value_writes_in_place() {
-        let mut a = Shared::new(vec![1]);
+        let mut a = CowArc::new(vec![1]);
         let before = a.ptr;
-        let mut garbage = None;
-        a.make_mut(&mut garbage).push(2);
-        assert!(garbage.is_none());
+        let mut refs = None;
+        a.make_mut(&mut refs).push(2);
+        assert!(refs.is_none());
         assert_eq!(a.ptr, before);
         assert_eq!(*a, [1, 2]);
     }
 
     #[test]
     fn try_unwrap_moves_out_only_when_unique() {
-        let a = Shared::new(String::from("x"));
+        let a = CowArc::new(String::from("x"));
         let b = a.clone();
         let a = a.try_unwrap().unwrap_err();
         drop(b);
         assert_eq!(a.try_unwrap().unwrap(), "x");
-        let c = Shared::new(String::from("y"));
+        let c = CowArc::new(String::from("y"));
         let d = c.clone();
         assert_eq!(c.unwrap_or_clone(), "y");
         assert_eq!(d.unwrap_or_clone(), "y");
@@ -372,7 +372,7 @@ mod tests {
     #[test]
     fn erased_values_are_dropped_exactly_once() {
         let drops = Arc::new(AtomicUsize::new(0));
-        let e = Shared::new(CountDrops(drops.clone())).erase();
+        let e = CowArc::new(CountDrops(drops.clone())).erase();
         let e2 = e.clone();
         drop(e);
         assert_eq!(drops.load(Ordering::SeqCst), 0);
@@ -382,28 +382,28 @@ mod tests {
 
     #[test]
     fn erased_make_mut_copies_shared_values() {
-        let mut e = Shared::new(vec![1u8]).erase();
+        let mut e = CowArc::new(vec![1u8]).erase();
         let keep = e.clone();
-        let mut garbage = None;
-        // SAFETY: `e` was erased from a `Shared<Vec<u8>>`.
-        unsafe { e.make_mut::<Vec<u8>>(&mut garbage) }.push(2);
-        assert!(garbage.is_some());
+        let mut refs = None;
+        // SAFETY: `e` was erased from a `CowArc<Vec<u8>>`.
+        unsafe { e.make_mut::<Vec<u8>>(&mut refs) }.push(2);
+        assert!(refs.is_some());
         // SAFETY: same type.
         unsafe {
             assert_eq!(e.downcast_ref::<Vec<u8>>(), &[1, 2]);
             assert_eq!(keep.downcast_ref::<Vec<u8>>(), &[1]);
         }
-        drop(garbage);
-        let mut garbage = None;
+        drop(refs);
+        let mut refs = None;
         // SAFETY: same type; unique now, so written in place.
-        unsafe { e.make_mut::<Vec<u8>>(&mut garbage) }.push(3);
-        assert!(garbage.is_none());
+        unsafe { e.make_mut::<Vec<u8>>(&mut refs) }.push(3);
+        assert!(refs.is_none());
     }
 
     #[test]
     fn concurrent_clones_and_drops_free_once() {
         let drops = Arc::new(AtomicUsize::new(0));
-        let shared = Shared::new(CountDrops(drops.clone()));
+        let shared = CowArc::new(CountDrops(drops.clone()));
         std::thread::scope(|s| {
             for _ in 0..4 {
                 let mine = shared.clone();
