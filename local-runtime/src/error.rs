@@ -44,11 +44,11 @@ use core::fmt;
 /// ```
 #[derive(Clone, PartialEq, Eq)]
 pub struct AccessError {
-    kind: Kind,
+    reason: Reason,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Kind {
+enum Reason {
     UntrackedTask,
     ThreadExiting,
 }
@@ -56,32 +56,32 @@ enum Kind {
 impl AccessError {
     pub(crate) fn untracked_task() -> Self {
         AccessError {
-            kind: Kind::UntrackedTask,
+            reason: Reason::UntrackedTask,
         }
     }
 
     pub(crate) fn thread_exiting() -> Self {
         AccessError {
-            kind: Kind::ThreadExiting,
+            reason: Reason::ThreadExiting,
         }
     }
 
     /// True if the write was refused because it ran in a tokio task or blocking closure that
     /// was not started through this crate.
     pub fn is_untracked_task(&self) -> bool {
-        self.kind == Kind::UntrackedTask
+        self.reason == Reason::UntrackedTask
     }
 
     /// True if the write was refused because the thread's local storage is being destroyed.
     pub fn is_thread_exiting(&self) -> bool {
-        self.kind == Kind::ThreadExiting
+        self.reason == Reason::ThreadExiting
     }
 }
 
 impl fmt::Display for AccessError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.kind {
-            Kind::UntrackedTask => f.write_str(
+        match self.reason {
+            Reason::UntrackedTask => f.write_str(
                 "cannot write a context value in a tokio task that ctxlocal did not start (a \
                  `tokio::spawn` task, a `spawn_blocking` closure, or a framework's own task such \
                  as axum middleware added with `from_fn`): such a task carries no context, and \
@@ -91,7 +91,7 @@ impl fmt::Display for AccessError {
                  for your own tasks use `ctxlocal::spawn` / `ctxlocal::spawn_blocking`, or wrap \
                  the future with `.in_current_context()` (`ctxlocal::FutureExt`)",
             ),
-            Kind::ThreadExiting => f.write_str(
+            Reason::ThreadExiting => f.write_str(
                 "cannot write a context value while this thread's local storage is being \
                  destroyed; write it before the thread exits, or inside `Context::run`",
             ),
@@ -102,7 +102,7 @@ impl fmt::Display for AccessError {
 impl fmt::Debug for AccessError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AccessError")
-            .field("kind", &self.kind)
+            .field("reason", &self.reason)
             .field("message", &format_args!("{self}"))
             .finish()
     }

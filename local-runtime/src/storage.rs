@@ -97,9 +97,7 @@ mod sealed {
             edit: impl FnOnce(&mut TableRef<Self>, &mut DisplacedRefs<Self>),
         ) -> Override {
             let mut table = crate::thread_state::with_state(|state| state.snapshot());
-            let mut refs = DisplacedRefs::default();
-            edit(&mut table, &mut refs);
-            drop(refs);
+            Table::edit_detached(&mut table, edit);
             // Thread-critical values are left alone: they belong to the thread or task.
             Override { table, tc: None }
         }

@@ -263,10 +263,8 @@ impl TcBinding {
         edit: impl FnOnce(&mut TableRef<ThisThread>, &mut DisplacedRefs<ThisThread>),
     ) -> TcBinding {
         let mut table = current_snapshot();
-        let mut refs = DisplacedRefs::default();
         // `table` is a local copy, not thread state: nothing can observe it while it changes.
-        edit(&mut table, &mut refs);
-        drop(refs);
+        Table::edit_detached(&mut table, edit);
         let Some(table) = table else {
             return TcBinding::default();
         };

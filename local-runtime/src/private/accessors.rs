@@ -14,12 +14,12 @@ use core::future::IntoFuture;
 use crate::context::Override;
 use crate::cow_arc::CowArc;
 use crate::error::AccessError;
-use crate::field::{FieldProof, Slot};
+use crate::field::{Displaced, FieldProof, Slot};
 use crate::future::WithContext;
 use crate::mode::AnyThread;
 use crate::storage::{Mode, Token};
 use crate::struct_key::{StructKey, Values};
-use crate::table::{DisplacedRefs, Table};
+use crate::table::{DisplacedRefs, Table, TableRef};
 use crate::thread_state::with_state;
 
 #[cold]
@@ -123,8 +123,7 @@ fn write_slot<M: Mode, V: Values, T, A, R>(
     }
 }
 
-/// The general path of [`write_slot`]: checks whether writing is allowed here, creates or
-/// privately copies the table and the struct's entry as needed, then runs `op`.
+/// The general path of [`write_slot`].
 #[cold]
 #[inline(never)]
 fn write_slot_slow<M: Mode, V: Values, T, A, R>(
@@ -133,18 +132,29 @@ fn write_slot_slow<M: Mode, V: Values, T, A, R>(
     arg: A,
     op: impl Fn(&mut Slot<T, M>, A) -> R,
 ) -> Result<R, (AccessError, A)> {
+    write_current(arg, |table, refs, arg| {
+        op(field(Table::entry_mut(table, key, refs)), arg)
+    })
+}
+
+/// The one general write path: checks whether writing is allowed here, then lets `op` change
+/// the current table (it creates or privately copies the table and entries as needed); drops
+/// what that displaced once thread state is released. On refusal, hands `arg` back.
+///
+/// `op` must run no user code: it moves values in and out and clones pointers and `Values`
+/// tables (which run none, `Values`' contract); what it displaces goes to `refs` or into its
+/// result, dropped by the caller.
+fn write_current<M: Mode, A, R>(
+    arg: A,
+    op: impl FnOnce(&mut TableRef<M>, &mut DisplacedRefs<M>, A) -> R,
+) -> Result<R, (AccessError, A)> {
     let mut refs = DisplacedRefs::<M>::default();
-    // SAFETY: making the table and entry writable clones pointers and `Values` tables (which
-    // run no user code, `Values`' contract); `op` runs none either; what is displaced goes to
-    // `refs` or back to our caller, dropped after the write.
+    // SAFETY: `op` runs no user code and touches no thread state (its contract above); what it
+    // displaced is dropped below, after the write.
     let result = unsafe {
-        M::write(Token::new(), |table| {
-            let table = match table {
-                Ok(table) => table,
-                Err(error) => return Err((error, arg)),
-            };
-            let values = Table::entry_mut(table, key, &mut refs);
-            Ok(op(field(values), arg))
+        M::write(Token::new(), |table| match table {
+            Ok(table) => Ok(op(table, &mut refs, arg)),
+            Err(error) => Err((error, arg)),
         })
     };
     drop(refs);
@@ -337,10 +347,20 @@ fn with_field_set<M: Mode, V: Values, T>(
     value: T,
 ) -> Override {
     M::override_current(Token::new(), |table, refs| {
-        // `table` is the child's own copy, not thread state, so no user code can observe it.
-        let values = Table::entry_mut(table, key, refs);
-        drop(field(values).set(proof, value));
+        drop(set_detached(table, refs, key, field, proof, value));
     })
+}
+
+/// Sets one field in a detached table (see [`Table::edit_detached`]); returns what it displaced.
+fn set_detached<M, V: Values, T>(
+    table: &mut TableRef<M>,
+    refs: &mut DisplacedRefs<M>,
+    key: &'static StructKey<V, M>,
+    field: impl FnOnce(&mut V) -> &mut Slot<T, M>,
+    proof: FieldProof<T, M>,
+    value: T,
+) -> Displaced<T> {
+    field(Table::entry_mut(table, key, refs)).set(proof, value)
 }
 
 /// Runs `future` in a child context where the field is set to `value`.
@@ -400,19 +420,9 @@ pub fn set_struct<M: Mode, V: Values>(
     values: V,
     what: &'static str,
 ) {
-    let mut refs = DisplacedRefs::<M>::default();
-    // SAFETY: inserting moves `values` in and returns the previous entry, dropped below; making
-    // the table writable clones pointers only.
-    let displaced = unsafe {
-        M::write(Token::new(), |table| {
-            let table = match table {
-                Ok(table) => table,
-                Err(error) => return Err((error, values)),
-            };
-            Ok(Table::insert(table, key, values, &mut refs))
-        })
-    };
-    drop(refs);
+    let displaced = write_current(values, |table, refs, values| {
+        Table::insert(table, key, values, refs)
+    });
     match displaced {
         Ok(displaced) => drop(displaced),
         Err((error, values)) => {
@@ -435,19 +445,9 @@ pub fn clear_struct<M: Mode, V: Values>(key: &'static StructKey<V, M>, what: &'s
     if !present {
         return;
     }
-    let mut refs = DisplacedRefs::<M>::default();
-    // SAFETY: removing returns the entry, dropped below; making the table writable clones
-    // pointers only.
-    let displaced = unsafe {
-        M::write(Token::new(), |table| {
-            let table = table?;
-            Ok(Table::remove(table, key, &mut refs))
-        })
-    };
-    drop(refs);
-    match displaced {
+    match write_current((), |table, refs, ()| Table::remove(table, key, refs)) {
         Ok(displaced) => drop(displaced),
-        Err(error) => refused(what, error),
+        Err((error, ())) => refused(what, error),
     }
 }
 
@@ -466,11 +466,10 @@ pub fn insert_struct<V: Values>(
     key: &'static StructKey<V, AnyThread>,
     values: V,
 ) {
-    let mut refs = DisplacedRefs::default();
-    // `context` is a value owned by the caller, not thread state: nothing observes the change.
-    let displaced = Table::insert(&mut context.table, key, values, &mut refs);
+    let displaced = Table::edit_detached(&mut context.table, |table, refs| {
+        Table::insert(table, key, values, refs)
+    });
     drop(displaced);
-    drop(refs);
 }
 
 /// Sets one field in `context` (not the current context): how the `baggage` module fills the
@@ -482,12 +481,10 @@ pub fn insert_field<V: Values, T>(
     proof: FieldProof<T, AnyThread>,
     value: T,
 ) {
-    let mut refs = DisplacedRefs::default();
-    // `context` is a value owned by the caller, not thread state: nothing observes the change.
-    let values = Table::entry_mut(&mut context.table, key, &mut refs);
-    let displaced = field(values).set(proof, value);
+    let displaced = Table::edit_detached(&mut context.table, |table, refs| {
+        set_detached(table, refs, key, field, proof, value)
+    });
     drop(displaced);
-    drop(refs);
 }
 
 /// A propagated field's value as baggage text.

@@ -125,6 +125,19 @@ impl<M> Table<M> {
         Some(values)
     }
 
+    /// Edits `table`, a table no thread state points to (a [`Context`](crate::Context) value, a
+    /// scoped override's copy before it is installed): nothing can observe it while it changes,
+    /// so `edit` needs no write permission; what it displaces is dropped afterwards.
+    pub(crate) fn edit_detached<R>(
+        table: &mut TableRef<M>,
+        edit: impl FnOnce(&mut TableRef<M>, &mut DisplacedRefs<M>) -> R,
+    ) -> R {
+        let mut refs = DisplacedRefs::default();
+        let result = edit(table, &mut refs);
+        drop(refs);
+        result
+    }
+
     /// Makes `table` writable (creating or privately copying it as needed), then returns the
     /// values of `key`'s struct, created empty or privately copied as needed.
     #[inline]
