@@ -50,6 +50,22 @@ impl Context {
     ///
     /// Inside a task started with plain `tokio::spawn` or `tokio::task::spawn_blocking`
     /// (untracked work, see [`AccessError`](crate::AccessError)) this is empty.
+    ///
+    /// ```
+    /// use ctxlocal::{Context, async_local};
+    ///
+    /// #[async_local]
+    /// struct Request {
+    ///     id: u64,
+    /// }
+    ///
+    /// Request::set_id(1);
+    /// let captured = Context::current();
+    /// Request::set_id(2);
+    /// // The capture is a snapshot: later writes do not change it.
+    /// assert_eq!(captured.run(Request::id), Some(1));
+    /// assert_eq!(Request::id(), Some(2));
+    /// ```
     #[inline]
     pub fn current() -> Context {
         Context {
@@ -234,6 +250,23 @@ impl Override {
 /// A default-mode `#[async_local]` struct (or a tuple of them), whose value can be put into a
 /// [`Context`] with [`Context::with`]. Implemented by the attribute; thread-critical structs
 /// do not implement it, since a `Context` never holds their values.
+///
+/// ```
+/// use ctxlocal::{AsyncLocal, Context, async_local};
+///
+/// #[async_local]
+/// struct Request {
+///     id: u64,
+/// }
+///
+/// /// A context for a background job, built from any struct (or tuple of structs).
+/// fn job_context(values: impl AsyncLocal) -> Context {
+///     Context::empty().with(values)
+/// }
+///
+/// let ctx = job_context(Request { id: 5 });
+/// assert_eq!(ctx.run(Request::id), Some(5));
+/// ```
 pub trait AsyncLocal: Sized {
     /// Sets every field of `self` in `context`; use [`Context::with`].
     #[doc(hidden)]

@@ -68,11 +68,64 @@ impl AccessError {
 
     /// True if the write was refused because it ran in a tokio task or blocking closure that
     /// was not started through this crate.
+    ///
+    /// ```
+    /// use ctxlocal::async_local;
+    ///
+    /// #[async_local]
+    /// struct Request {
+    ///     id: u64,
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let error = tokio::spawn(async { Request::try_set_id(1).unwrap_err() })
+    ///     .await
+    ///     .unwrap();
+    /// assert!(error.is_untracked_task());
+    /// # }
+    /// ```
     pub fn is_untracked_task(&self) -> bool {
         self.reason == Reason::UntrackedTask
     }
 
     /// True if the write was refused because the thread's local storage is being destroyed.
+    ///
+    /// ```
+    /// use std::sync::mpsc;
+    ///
+    /// use ctxlocal::async_local;
+    ///
+    /// #[async_local]
+    /// struct Request {
+    ///     id: u64,
+    /// }
+    ///
+    /// /// Writes from its destructor, which runs at thread exit.
+    /// struct WritesOnExit(mpsc::Sender<bool>);
+    ///
+    /// impl Drop for WritesOnExit {
+    ///     fn drop(&mut self) {
+    ///         let refused = Request::try_set_id(1).unwrap_err();
+    ///         self.0.send(refused.is_thread_exiting()).unwrap();
+    ///     }
+    /// }
+    ///
+    /// thread_local! {
+    ///     static ON_EXIT: std::cell::RefCell<Option<WritesOnExit>> =
+    ///         const { std::cell::RefCell::new(None) };
+    /// }
+    ///
+    /// let (tx, rx) = mpsc::channel();
+    /// std::thread::spawn(move || {
+    ///     // Registered before the root context, so destroyed after it.
+    ///     ON_EXIT.with(|slot| *slot.borrow_mut() = Some(WritesOnExit(tx)));
+    ///     Request::set_id(7);
+    /// })
+    /// .join()
+    /// .unwrap();
+    /// assert!(rx.recv().unwrap());
+    /// ```
     pub fn is_thread_exiting(&self) -> bool {
         self.reason == Reason::ThreadExiting
     }

@@ -24,6 +24,28 @@ pin_project! {
     ///
     /// Made by [`Context::scope`], [`FutureExt::in_current_context`],
     /// [`FutureExt::in_context`] and the generated `scope*` accessors.
+    ///
+    /// ```
+    /// use ctxlocal::{Context, FutureExt, WithContext, async_local};
+    ///
+    /// #[async_local]
+    /// struct Request {
+    ///     id: u64,
+    /// }
+    ///
+    /// /// A job that runs later, elsewhere, with the values of the request that queued it.
+    /// fn queued_job() -> WithContext<impl Future<Output = Option<u64>>> {
+    ///     async { Request::id() }.in_current_context()
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// Request::set_id(3);
+    /// let job = queued_job();
+    /// Request::set_id(4);
+    /// assert_eq!(job.await, Some(3));
+    /// # }
+    /// ```
     #[must_use = "futures do nothing unless you `.await` or poll them"]
     pub struct WithContext<F> {
         table: TableRef,
