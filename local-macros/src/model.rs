@@ -32,7 +32,8 @@ pub(crate) enum FieldDefault {
 pub(crate) struct Field {
     /// Attributes kept on the struct's field (docs, `cfg`, others), without `#[local]`.
     pub attrs: Vec<Attribute>,
-    /// The `#[cfg]` / `#[cfg_attr]` attributes, repeated on everything generated for the field.
+    /// The `#[cfg]`s that decide whether the field exists (see `parse::existence_cfg`),
+    /// repeated on everything generated for the field.
     pub cfgs: Vec<Attribute>,
     pub vis: Visibility,
     /// As written (possibly a raw identifier like `r#type`).

@@ -200,9 +200,7 @@ fn parse_field(field: &syn::Field, mode: Mode, errors: &mut Errors) -> Option<Fi
             parse_local_attr(attr, &mut options, errors);
             continue;
         }
-        if attr.path().is_ident("cfg") || attr.path().is_ident("cfg_attr") {
-            cfgs.push(attr.clone());
-        }
+        cfgs.extend(existence_cfg(attr));
         attrs.push(attr.clone());
     }
     if let (Some((_, span)), Mode::ThreadCritical) = (&options.propagate, mode) {
@@ -234,6 +232,73 @@ fn parse_field(field: &syn::Field, mode: Mode, errors: &mut Errors) -> Option<Fi
         no_inherit: options.no_inherit.is_some(),
         trace: options.trace,
         propagate,
+    })
+}
+
+/// The `#[cfg]` that decides whether a field exists, to repeat on everything generated for it:
+/// a `#[cfg(p)]` as written; for a `#[cfg_attr(p, ..)]` whose attributes include a `cfg` (at
+/// any depth), the equivalent `#[cfg(any(not(p), all(..)))]`. Other attributes, `cfg_attr`s
+/// of other attributes among them, only concern the struct (and the derives on it) and stay
+/// there: generated expressions and items do not get them.
+fn existence_cfg(attr: &Attribute) -> Option<Attribute> {
+    if attr.path().is_ident("cfg") {
+        return Some(attr.clone());
+    }
+    if !attr.path().is_ident("cfg_attr") {
+        return None;
+    }
+    let span = attr.span();
+    let predicate = match &attr.meta {
+        syn::Meta::List(list) => cfg_attr_predicate(&list.tokens),
+        _ => None,
+    };
+    match predicate {
+        Some(Ok(predicate)) => Some(syn::parse_quote_spanned!(span=> #[cfg(#predicate)])),
+        Some(Err(())) => Some(attr.clone()),
+        None => None,
+    }
+}
+
+/// For the arguments of a `cfg_attr` (`p, attr, ..`): `None` if no attribute is a `cfg`, else
+/// when the field exists. `Err` if they do not parse as attributes but mention `cfg`: then the
+/// attribute is repeated as written, and rustc reports what is wrong with it.
+fn cfg_attr_predicate(tokens: &TokenStream) -> Option<Result<TokenStream, ()>> {
+    use syn::punctuated::Punctuated;
+    let parser = Punctuated::<syn::Meta, Token![,]>::parse_terminated;
+    let Ok(metas) = syn::parse::Parser::parse2(parser, tokens.clone()) else {
+        return mentions_cfg(tokens.clone()).then_some(Err(()));
+    };
+    let mut metas = metas.into_iter();
+    let condition = metas.next()?;
+    let mut inner = Vec::new();
+    for meta in metas {
+        let nested = match &meta {
+            syn::Meta::List(list) if meta.path().is_ident("cfg") => Ok(list.tokens.clone()),
+            syn::Meta::List(list) if meta.path().is_ident("cfg_attr") => {
+                match cfg_attr_predicate(&list.tokens) {
+                    Some(predicate) => predicate,
+                    None => continue,
+                }
+            }
+            _ if meta.path().is_ident("cfg") => Err(()),
+            _ => continue,
+        };
+        match nested {
+            Ok(predicate) => inner.push(predicate),
+            Err(()) => return Some(Err(())),
+        }
+    }
+    if inner.is_empty() {
+        return None;
+    }
+    Some(Ok(quote::quote!(any(not(#condition), all(#(#inner),*)))))
+}
+
+fn mentions_cfg(tokens: TokenStream) -> bool {
+    tokens.into_iter().any(|token| match token {
+        proc_macro2::TokenTree::Ident(ident) => ident == "cfg" || ident == "cfg_attr",
+        proc_macro2::TokenTree::Group(group) => mentions_cfg(group.stream()),
+        _ => false,
     })
 }
 
