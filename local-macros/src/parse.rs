@@ -192,6 +192,7 @@ struct FieldOptions {
 
 fn parse_field(field: &syn::Field, mode: Mode, errors: &mut Errors) -> Option<Field> {
     let ident = field.ident.clone()?;
+    let name = ident.unraw().to_string();
     let mut options = FieldOptions::default();
     let mut attrs = Vec::new();
     let mut cfgs = Vec::new();
@@ -212,7 +213,19 @@ fn parse_field(field: &syn::Field, mode: Mode, errors: &mut Errors) -> Option<Fi
     }
     let propagate = options.propagate.map(|(key, _)| match key {
         Some(key) => key.value(),
-        None => ident.unraw().to_string(),
+        None => {
+            if !is_baggage_key(&name) {
+                errors.at(
+                    ident.span(),
+                    format_args!(
+                        "field `{name}` cannot be propagated under its name: `{name}` is not a \
+                         valid baggage key (ASCII letters, digits and `!#$%&'*+-.^_`|~`: an \
+                         HTTP token); give it a key with `#[local(propagate = \"key\")]`"
+                    ),
+                );
+            }
+            name.clone()
+        }
     });
     if let (Some(span), Mode::ThreadCritical) = (options.no_inherit, mode) {
         errors.at(
@@ -225,7 +238,7 @@ fn parse_field(field: &syn::Field, mode: Mode, errors: &mut Errors) -> Option<Fi
         attrs,
         cfgs,
         vis: field.vis.clone(),
-        name: ident.unraw().to_string(),
+        name,
         ident,
         ty: field.ty.clone(),
         default: options.default,
