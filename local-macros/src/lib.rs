@@ -2,9 +2,11 @@
 //!
 //! Use it through the `ctxlocal` crate, which re-exports it and documents it in full.
 //! Structure: `parse` checks the input and builds a plain `model` (collecting every error),
-//! `expand` turns the model into tokens and cannot fail.
+//! `expand` turns the model into tokens and cannot fail; `fallback` is what a rejected input
+//! becomes next to its errors.
 
 mod expand;
+mod fallback;
 mod model;
 mod parse;
 #[cfg(test)]
@@ -26,12 +28,12 @@ pub fn async_local(args: TokenStream, item: TokenStream) -> TokenStream {
     };
     match parse::parse(args.into(), &input) {
         Ok(model) => expand::expand(&model).into(),
-        Err(errors) => {
-            // Emit the user's item anyway (without our attributes), so that code using it
-            // does not produce a second wave of "cannot find type" errors.
-            let original = parse::without_local_attrs(&input);
-            let errors = errors.to_compile_error();
-            quote::quote!(#original #errors).into()
+        Err(rejected) => {
+            // Emit the user's item anyway, with stubs of its accessors, so that code using it
+            // does not produce a second wave of errors.
+            let fallback = fallback::fallback(&input, rejected.partial.as_deref());
+            let errors = rejected.errors.to_compile_error();
+            quote::quote!(#fallback #errors).into()
         }
     }
 }

@@ -57,6 +57,8 @@ pub(crate) struct Struct {
     /// The `struct` keyword as written, so diagnostics about the type point at it.
     pub struct_token: syn::token::Struct,
     pub ident: Ident,
+    /// As written; a valid input has none (only the fallback of a rejected one uses them).
+    pub generics: syn::Generics,
     pub fields: Vec<Field>,
     pub options: Options,
 }

@@ -25,12 +25,24 @@ impl Errors {
         self.push(syn::Error::new(span, message));
     }
 
+    /// An error over all of `tokens` (a whole type, not only its first token).
+    fn over(&mut self, tokens: impl ToTokens, message: impl std::fmt::Display) {
+        self.push(syn::Error::new_spanned(tokens, message));
+    }
+
     fn finish(self) -> Result<(), syn::Error> {
         self.0.map_or(Ok(()), Err)
     }
 }
 
-pub(crate) fn parse(args: TokenStream, input: &DeriveInput) -> Result<Struct, syn::Error> {
+/// An input that was rejected: every error found, and as much of the model as could be built
+/// (for a struct with named fields), from which the fallback emits accessor stubs.
+pub(crate) struct Rejected {
+    pub errors: syn::Error,
+    pub partial: Option<Box<Struct>>,
+}
+
+pub(crate) fn parse(args: TokenStream, input: &DeriveInput) -> Result<Struct, Rejected> {
     let mut errors = Errors::default();
     let options = parse_options(args, &mut errors);
     check_generics(input, &mut errors);
@@ -42,7 +54,8 @@ pub(crate) fn parse(args: TokenStream, input: &DeriveInput) -> Result<Struct, sy
             Fields::Named(named) => {
                 struct_token = Some(data.struct_token);
                 for field in &named.named {
-                    if let Some(field) = parse_field(field, options.mode, &mut errors) {
+                    if let Some(field) = parse_field(field, &input.ident, options.mode, &mut errors)
+                    {
                         fields.push(field);
                     }
                 }
@@ -70,20 +83,27 @@ pub(crate) fn parse(args: TokenStream, input: &DeriveInput) -> Result<Struct, sy
     }
     check_collisions(&input.ident, &fields, options.debug, &mut errors);
     check_propagate_keys(&fields, &mut errors);
-    errors.finish()?;
-    // Every input without named fields got an error above.
-    let Some(struct_token) = struct_token else {
-        return Err(syn::Error::new(input.ident.span(), "expected a struct"));
-    };
-
-    Ok(Struct {
+    let model = struct_token.map(|struct_token| Struct {
         attrs: input.attrs.clone(),
         vis: input.vis.clone(),
         struct_token,
         ident: input.ident.clone(),
+        generics: input.generics.clone(),
         fields,
         options,
-    })
+    });
+    match (errors.finish(), model) {
+        (Ok(()), Some(model)) => Ok(model),
+        (Err(errors), partial) => Err(Rejected {
+            errors,
+            partial: partial.map(Box::new),
+        }),
+        // Every input without named fields got an error above.
+        (Ok(()), None) => Err(Rejected {
+            errors: syn::Error::new(input.ident.span(), "expected a struct"),
+            partial: None,
+        }),
+    }
 }
 
 fn parse_options(args: TokenStream, errors: &mut Errors) -> Options {
@@ -190,7 +210,12 @@ struct FieldOptions {
     propagate: Option<(Option<syn::LitStr>, Span)>,
 }
 
-fn parse_field(field: &syn::Field, mode: Mode, errors: &mut Errors) -> Option<Field> {
+fn parse_field(
+    field: &syn::Field,
+    owner: &syn::Ident,
+    mode: Mode,
+    errors: &mut Errors,
+) -> Option<Field> {
     let ident = field.ident.clone()?;
     let name = ident.unraw().to_string();
     let mut options = FieldOptions::default();
@@ -203,6 +228,18 @@ fn parse_field(field: &syn::Field, mode: Mode, errors: &mut Errors) -> Option<Fi
         }
         cfgs.extend(existence_cfg(attr));
         attrs.push(attr.clone());
+    }
+    check_field_type(&field.ty, errors);
+    if let Some(FieldDefault::Expr(expr)) = &options.default {
+        if let Some(span) = find_self(expr.to_token_stream()) {
+            errors.at(
+                span,
+                format_args!(
+                    "`Self` cannot be used in a `default` expression: it is evaluated outside \
+                     the struct's `impl`; name the type instead (`{owner}`)"
+                ),
+            );
+        }
     }
     if let (Some((_, span)), Mode::ThreadCritical) = (&options.propagate, mode) {
         errors.at(
@@ -313,6 +350,96 @@ fn mentions_cfg(tokens: TokenStream) -> bool {
         proc_macro2::TokenTree::Group(group) => mentions_cfg(group.stream()),
         _ => false,
     })
+}
+
+/// The span of the first `Self` in `tokens`, if any.
+fn find_self(tokens: TokenStream) -> Option<Span> {
+    tokens.into_iter().find_map(|token| match token {
+        proc_macro2::TokenTree::Ident(ident) if ident == "Self" => Some(ident.span()),
+        proc_macro2::TokenTree::Group(group) => find_self(group.stream()),
+        _ => None,
+    })
+}
+
+/// What makes a field type impossible to store, found syntactically so that it gets one clear
+/// error instead of one per generated use.
+fn check_field_type(ty: &syn::Type, errors: &mut Errors) {
+    if let Some(span) = find_self(ty.to_token_stream()) {
+        errors.at(
+            span,
+            "`Self` cannot be used in an `#[async_local]` field type: the values are stored \
+             outside the struct's `impl`; name the type instead",
+        );
+    }
+    if let Some(advice) = unsized_advice(ty) {
+        errors.over(
+            ty,
+            format_args!("field type `{}` is unsized; {advice}", type_text(ty)),
+        );
+    }
+}
+
+/// For a field type that is unsized at its top level (`str`, `[T]`, `dyn Trait`), what to
+/// store instead.
+pub(crate) fn unsized_advice(ty: &syn::Type) -> Option<String> {
+    match ty {
+        syn::Type::Paren(paren) => unsized_advice(&paren.elem),
+        syn::Type::Group(group) => unsized_advice(&group.elem),
+        syn::Type::Slice(slice) => {
+            let elem = type_text(&slice.elem);
+            Some(format!(
+                "store an owned type such as `Vec<{elem}>` or `Arc<[{elem}]>`"
+            ))
+        }
+        syn::Type::TraitObject(object) if object.dyn_token.is_some() => {
+            let text = type_text(ty);
+            Some(format!(
+                "store it behind a pointer, such as `Box<{text}>` or `Arc<{text}>`"
+            ))
+        }
+        syn::Type::Path(path) if path.qself.is_none() && is_str_path(&path.path) => {
+            Some("store an owned type such as `String` or `Arc<str>`".to_owned())
+        }
+        _ => None,
+    }
+}
+
+/// `str`, `core::primitive::str`, `std::primitive::str`.
+fn is_str_path(path: &Path) -> bool {
+    let segments: Vec<String> = path
+        .segments
+        .iter()
+        .map(|segment| match segment.arguments {
+            syn::PathArguments::None => segment.ident.to_string(),
+            _ => String::new(),
+        })
+        .collect();
+    let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
+    matches!(segments[..], ["str"] | ["core" | "std", "primitive", "str"])
+}
+
+/// A type as the user would write it, for messages: `Vec<u8>`, `dyn Fn() + Send`.
+pub(crate) fn type_text(ty: &syn::Type) -> String {
+    let mut text = ty.to_token_stream().to_string();
+    for (from, to) in [
+        (" < ", "<"),
+        ("< ", "<"),
+        (" <", "<"),
+        (" >", ">"),
+        (" :: ", "::"),
+        (":: ", "::"),
+        (" ,", ","),
+        ("& ", "&"),
+        (" (", "("),
+        ("( ", "("),
+        (" )", ")"),
+        ("[ ", "["),
+        (" ]", "]"),
+        (" ;", ";"),
+    ] {
+        text = text.replace(from, to);
+    }
+    text
 }
 
 fn parse_local_attr(attr: &Attribute, options: &mut FieldOptions, errors: &mut Errors) {
@@ -476,27 +603,6 @@ fn check_collisions(struct_ident: &syn::Ident, fields: &[Field], debug: bool, er
                 .or_insert_with(|| format!("the {role} of field `{}`", field.name));
         }
     }
-}
-
-/// The input without our `#[local]` field attributes: what is emitted, next to the errors,
-/// when the input is rejected.
-pub(crate) fn without_local_attrs(input: &DeriveInput) -> DeriveInput {
-    let mut input = input.clone();
-    let strip = |fields: &mut Fields| {
-        for field in fields.iter_mut() {
-            field.attrs.retain(|attr| !attr.path().is_ident("local"));
-        }
-    };
-    match &mut input.data {
-        Data::Struct(data) => strip(&mut data.fields),
-        Data::Enum(data) => data.variants.iter_mut().for_each(|v| strip(&mut v.fields)),
-        Data::Union(data) => data
-            .fields
-            .named
-            .iter_mut()
-            .for_each(|field| field.attrs.retain(|attr| !attr.path().is_ident("local"))),
-    }
-    input
 }
 
 /// Where to report "not a struct" for an item that is not a struct, enum or union.
