@@ -20,6 +20,8 @@ LAYERS = [
     ["error", "mode", "cow_arc", "hooks", "trace_value"],
     # 2. one struct's values
     ["field", "struct_key"],
+    # bounds on field types, one error each
+    ["checks"],
     # 3. a context's contents
     ["table", "table::write_back"],
     # 4. a thread's state

@@ -80,6 +80,45 @@ fn json_objects_get_the_fields_as_keys() {
     assert!(inside.get("not_traced").is_none());
 }
 
+/// Shows differently with `Display` and `Debug`.
+#[derive(Debug)]
+struct Both;
+
+impl std::fmt::Display for Both {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("shown-with-display")
+    }
+}
+
+/// `Debug` only.
+#[derive(Debug)]
+struct DebugOnly {
+    #[allow(dead_code)] // read by `Debug`
+    code: u32,
+}
+
+#[async_local]
+struct Shown {
+    #[local(trace)]
+    both: Both,
+    #[local(trace)]
+    debug_only: DebugOnly,
+}
+
+#[test]
+fn a_traced_field_shows_with_display_if_its_type_has_it_else_with_debug() {
+    let captured = Captured::default();
+    tracing::subscriber::with_default(text_subscriber(&captured, false), || {
+        Shown::set_both(Both);
+        Shown::set_debug_only(DebugOnly { code: 7 });
+        tracing::info!("shown");
+    });
+    assert_eq!(
+        captured.lines(),
+        [" INFO shown both=shown-with-display debug_only=DebugOnly { code: 7 }"]
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_tasks_log_their_own_values() {
     let captured = Captured::default();

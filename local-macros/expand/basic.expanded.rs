@@ -36,6 +36,7 @@ const _: () = {
         }
     }
     use ::ctxlocal::__private::FieldProof as __CtxlocalFieldProof;
+    use ::ctxlocal::__private::storable as __ctxlocal_storable;
     static __CTXLOCAL_KEY: ::ctxlocal::__private::StructKey<
         __CtxlocalValues,
         ::ctxlocal::__private::AnyThread,
@@ -43,15 +44,15 @@ const _: () = {
     const __CTXLOCAL_PROOF_0: __CtxlocalFieldProof<
         String,
         ::ctxlocal::__private::AnyThread,
-    > = __CtxlocalFieldProof::new();
+    > = __ctxlocal_storable(__CtxlocalFieldProof::new());
     const __CTXLOCAL_PROOF_1: __CtxlocalFieldProof<
         Option<u64>,
         ::ctxlocal::__private::AnyThread,
-    > = __CtxlocalFieldProof::new();
+    > = __ctxlocal_storable(__CtxlocalFieldProof::new());
     const __CTXLOCAL_PROOF_2: __CtxlocalFieldProof<
         u32,
         ::ctxlocal::__private::AnyThread,
-    > = __CtxlocalFieldProof::new();
+    > = __ctxlocal_storable(__CtxlocalFieldProof::new());
     fn __ctxlocal_default_1() -> Option<u64> {
         <Option<u64> as ::ctxlocal::__private::core::default::Default>::default()
     }
@@ -661,9 +662,8 @@ Where the per-field setters panic, if any field is set.*/
             ::ctxlocal::__private::insert_struct(context, &__CTXLOCAL_KEY, __values)
         }
     }
-    const _: fn() = || {
-        ::ctxlocal::__private::assert_propagatable::<String>();
-    };
+    use ::ctxlocal::__private::TextProof as __CtxlocalTextProof;
+    const __CTXLOCAL_TEXT_0: __CtxlocalTextProof<String> = __CtxlocalTextProof::new();
     #[allow(dead_code)]
     fn __ctxlocal_inject(
         put: &mut dyn ::ctxlocal::__private::core::ops::FnMut(
@@ -676,7 +676,7 @@ Where the per-field setters panic, if any field is set.*/
             |__v: &__CtxlocalValues| &__v.request_id,
             |value| {
                 if let ::ctxlocal::__private::core::option::Option::Some(value) = value {
-                    put("request_id", ::ctxlocal::__private::to_text(value));
+                    put("request_id", __CTXLOCAL_TEXT_0.to_text(value));
                 }
             },
         );
@@ -689,9 +689,9 @@ Where the per-field setters panic, if any field is set.*/
         if let ::ctxlocal::__private::core::option::Option::Some(text) = source
             .lookup("request_id")
         {
-            if let ::ctxlocal::__private::core::result::Result::Ok(value) = <String as ::ctxlocal::__private::core::str::FromStr>::from_str(
-                text,
-            ) {
+            if let ::ctxlocal::__private::core::option::Option::Some(value) = __CTXLOCAL_TEXT_0
+                .from_text(text)
+            {
                 ::ctxlocal::__private::insert_field(
                     context,
                     &__CTXLOCAL_KEY,

@@ -65,6 +65,7 @@ const _: () = {
         }
     }
     use framework::context::__private::FieldProof as __CtxlocalFieldProof;
+    use framework::context::__private::storable as __ctxlocal_storable;
     fn __ctxlocal_trace(
         visit: &mut dyn framework::context::__private::core::ops::FnMut(
             &'static str,
@@ -72,7 +73,9 @@ const _: () = {
         ),
     ) {
         #[allow(unused_imports)]
-        use framework::context::__private::{TraceDebug as _, TraceDisplay as _};
+        use framework::context::__private::{
+            Trace as __CtxlocalTrace, TraceDebug as _, TraceDisplay as _,
+        };
         framework::context::__private::with(
             &__CTXLOCAL_KEY,
             |__v: &__CtxlocalValues| &__v.id,
@@ -80,8 +83,7 @@ const _: () = {
                 if let framework::context::__private::core::option::Option::Some(
                     value,
                 ) = value {
-                    (&framework::context::__private::Trace::<u64>(value))
-                        .visit_trace("id", visit)
+                    (&__CtxlocalTrace::<u64>(value)).visit_trace("id", visit)
                 }
             },
         );
@@ -96,16 +98,16 @@ const _: () = {
     const __CTXLOCAL_PROOF_0: __CtxlocalFieldProof<
         u64,
         framework::context::__private::AnyThread,
-    > = __CtxlocalFieldProof::new();
+    > = __ctxlocal_storable(__CtxlocalFieldProof::new());
     const __CTXLOCAL_PROOF_1: __CtxlocalFieldProof<
         u64,
         framework::context::__private::AnyThread,
-    > = __CtxlocalFieldProof::new();
+    > = __ctxlocal_storable(__CtxlocalFieldProof::new());
     #[cfg(feature = "tracing")]
     const __CTXLOCAL_PROOF_2: __CtxlocalFieldProof<
         String,
         framework::context::__private::AnyThread,
-    > = __CtxlocalFieldProof::new();
+    > = __ctxlocal_storable(__CtxlocalFieldProof::new());
     fn __ctxlocal_default_1() -> u64 {
         <u64 as framework::context::__private::core::default::Default>::default()
     }

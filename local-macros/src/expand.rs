@@ -54,11 +54,18 @@ pub(crate) fn expand(input: &Struct) -> TokenStream {
         let proof_new = syn::Ident::new(proof_new, ty.span());
         // Spanned at the field's type: a type that may not cross threads is reported there,
         // once, and nowhere else (the accessors only pass the proof along).
+        let value = quote_spanned!(ty.span()=> __CtxlocalFieldProof::#proof_new());
+        let value = match input.options.mode {
+            Mode::Default => quote_spanned!(ty.span()=> __ctxlocal_storable(#value)),
+            Mode::ThreadCritical => value,
+        };
         quote_spanned! {ty.span()=>
             #(#cfgs)*
-            const #proof: __CtxlocalFieldProof<#ty, #mode> = __CtxlocalFieldProof::#proof_new();
+            const #proof: __CtxlocalFieldProof<#ty, #mode> = #value;
         }
     });
+    let storable = (input.options.mode == Mode::Default)
+        .then(|| quote!(use #private::storable as __ctxlocal_storable;));
     let defaults = input
         .fields
         .iter()
@@ -96,6 +103,7 @@ pub(crate) fn expand(input: &Struct) -> TokenStream {
             #values_impl
 
             use #private::FieldProof as __CtxlocalFieldProof;
+            #storable
 
             #hooks
 
@@ -168,7 +176,7 @@ fn propagation(input: &Struct) -> TokenStream {
     let values = format_ident!("{}", VALUES);
     let key = format_ident!("{}", KEY);
     let mut keys = Vec::new();
-    let mut checks = Vec::new();
+    let mut proofs = Vec::new();
     let mut injects = Vec::new();
     let mut extracts = Vec::new();
     for (index, field) in propagated {
@@ -177,30 +185,30 @@ fn propagation(input: &Struct) -> TokenStream {
         let ty = &field.ty;
         let cfgs = &field.cfgs;
         let proof = proof_ident(index);
+        let text = format_ident!("__CTXLOCAL_TEXT_{}", index);
         let (text_ty, present) = shown_value(&private, ty);
         let wrap = match option_inner(ty) {
             Some(_) => quote!(#private::core::option::Option::Some(value)),
             None => quote!(value),
         };
         keys.push(quote!(#(#cfgs)* #name));
-        checks.push(quote_spanned! {text_ty.span()=>
+        // Spanned at the type: one error there for a type that cannot travel as text.
+        proofs.push(quote_spanned! {text_ty.span()=>
             #(#cfgs)*
-            #private::assert_propagatable::<#text_ty>();
+            const #text: __CtxlocalTextProof<#text_ty> = __CtxlocalTextProof::new();
         });
         injects.push(quote! {
             #(#cfgs)*
             #private::with(&#key, |__v: &#values| &__v.#ident, |value| {
                 if let #present = value {
-                    put(#name, #private::to_text(value));
+                    put(#name, #text.to_text(value));
                 }
             });
         });
         extracts.push(quote! {
             #(#cfgs)*
             if let #private::core::option::Option::Some(text) = source.lookup(#name) {
-                if let #private::core::result::Result::Ok(value) =
-                    <#text_ty as #private::core::str::FromStr>::from_str(text)
-                {
+                if let #private::core::option::Option::Some(value) = #text.from_text(text) {
                     #private::insert_field(
                         context,
                         &#key,
@@ -213,9 +221,8 @@ fn propagation(input: &Struct) -> TokenStream {
         });
     }
     quote! {
-        const _: fn() = || {
-            #(#checks)*
-        };
+        use #private::TextProof as __CtxlocalTextProof;
+        #(#proofs)*
 
         // Unused without the `baggage` feature, which registers them.
         #[allow(dead_code)]
@@ -277,9 +284,11 @@ fn trace_hooks(input: &Struct) -> Option<TokenStream> {
         let ty = &field.ty;
         let cfgs = &field.cfgs;
         let (shown_ty, present) = shown_value(&private, ty);
-        // Spanned at the field: a type with neither `Display` nor `Debug` is reported there.
+        // Spanned at the field's type, all of it: a type with neither `Display` nor `Debug`
+        // is reported there.
+        let name = syn::LitStr::new(name, shown_ty.span());
         let show = quote_spanned! {shown_ty.span()=>
-            (&#private::Trace::<#shown_ty>(value)).visit_trace(#name, visit)
+            (&__CtxlocalTrace::<#shown_ty>(value)).visit_trace(#name, visit)
         };
         quote! {
             #(#cfgs)*
@@ -298,7 +307,7 @@ fn trace_hooks(input: &Struct) -> Option<TokenStream> {
             ),
         ) {
             #[allow(unused_imports)]
-            use #private::{TraceDebug as _, TraceDisplay as _};
+            use #private::{Trace as __CtxlocalTrace, TraceDebug as _, TraceDisplay as _};
             #(#visits)*
         }
 

@@ -14,7 +14,8 @@
 //!    modes (`AnyThread`, `ThisThread`); `error.rs` is [`AccessError`]; `hooks.rs` and
 //!    `trace_value.rs` let structs offer their `#[local(trace)]` fields to log integrations.
 //! 2. **One struct's values.** `field.rs`: a field's [`Slot`](__private::Slot) and what a write
-//!    displaces from it; `struct_key.rs`: a struct's key and its values table (`Values`).
+//!    displaces from it; `struct_key.rs`: a struct's key and its values table (`Values`);
+//!    above them `checks.rs`, the bounds on field types that fail with one error each.
 //! 3. **A context's contents.** `table/`: the table of every struct's values in one context,
 //!    copied per struct on write, with the write marks a bridge uses to copy changes back.
 //! 4. **A thread's state.** `thread_state.rs`: which table is current, which frame installed
@@ -47,6 +48,7 @@
 pub mod baggage;
 #[cfg(feature = "tokio")]
 mod bridge;
+mod checks;
 mod context;
 mod cow_arc;
 mod error;
@@ -83,17 +85,18 @@ pub use spawn::{spawn, spawn_blocking, spawn_local};
 /// guarantees, may change in any release.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::checks::{Storable, storable};
     pub use crate::field::{ContextValue, DebugField, FieldProof, Slot, assert_debug};
     pub use crate::hooks::{StructHooks, VisitFields, registered, visit_trace_fields};
     pub use crate::mode::{AnyThread, ThisThread};
     pub use crate::private::accessors::*;
-    pub use crate::propagation::{Lookup, Propagatable, Propagation, assert_propagatable};
+    pub use crate::propagation::{Lookup, Propagatable, Propagation, TextProof};
     pub use crate::register_propagation;
     pub use crate::storage::Mode;
     pub use crate::struct_key::StructKey;
     pub use crate::struct_key::Values;
     pub use crate::thread_critical::namespaces_on_this_thread;
-    pub use crate::trace_value::{Trace, TraceDebug, TraceDisplay};
+    pub use crate::trace_value::{Trace, TraceDebug, TraceDisplay, Traceable};
     pub use core;
     #[cfg(feature = "baggage")]
     pub use inventory;

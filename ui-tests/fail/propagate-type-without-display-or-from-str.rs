@@ -1,0 +1,9 @@
+use ctxlocal::async_local;
+
+#[async_local]
+struct RequestCtx {
+    #[local(propagate)]
+    roles: Vec<String>,
+}
+
+fn main() {}
