@@ -9,22 +9,25 @@
 //!
 //! What it shows:
 //!
+//! - what travels is declared once, in `wire::Caller`: its fields are `#[local(propagate)]`
+//!   under the keys `request.id` and `user.id`;
 //! - service A (axum, on 127.0.0.1) runs each request in a fresh context
 //!   ([`ctxlocal::tower::ScopeLayer`]) holding its `x-request-id`; the handler authenticates
 //!   the caller in the middle of the request and sets the user id; a session token is set too,
-//!   but it is not marked `propagate`, so it never leaves A;
+//!   in A's own `Session`, which is not marked `propagate`, so it never leaves A;
 //! - deep in A, a function with no request parameter calls B through a client wrapped in
-//!   [`ctxlocal::baggage::InjectLayer`], which writes A's `#[local(propagate)]` fields into the
-//!   outgoing `baggage` header: `baggage: request.id=req-7,user.id=42`;
-//! - service B (axum, another port) has its own struct, `Caller`, whose fields are propagated
-//!   under the same keys; [`ctxlocal::baggage::ExtractLayer`] inside a `ScopeLayer` reads the
-//!   header into B's request context, typed (`user.id` comes back as a `u64`), and B's code
-//!   reads `Caller::request_id()` and `Caller::user()` like any other field.
+//!   [`ctxlocal::baggage::InjectLayer`], which writes the propagated fields into the outgoing
+//!   `baggage` header: `baggage: request.id=req-7,user.id=42`;
+//! - service B (axum, another port) runs each request in a fresh context of its own, where
+//!   [`ctxlocal::baggage::ExtractLayer`] sets `Caller` from the header, typed (`user.id` comes
+//!   back as a `u64`), and B's code reads `Caller::request_id()` and `Caller::user()` like any
+//!   other field, next to its own `Served`.
 //!
 //! Both services run in this one process, on ephemeral ports, to keep the example
-//! self-contained; nothing but the HTTP request goes from A to B. (In one process every
-//! propagated struct takes part, so B's requests also get A's `RequestCtx` set: B just never
-//! reads it. Two real services each have only their own.)
+//! self-contained; nothing but the HTTP request goes from A to B. Two real services would
+//! each declare `Caller` (or share it from a small crate); in one process a baggage key may
+//! belong to only one field, or `ctxlocal::baggage` panics rather than deliver one struct's
+//! value into another's field, so here they share it.
 //!
 //! It starts B, then A, sends three requests to A with a plain HTTP client, prints what each
 //! service saw, and exits. `tests/example_two_services.rs` runs the same services.
@@ -88,23 +91,36 @@ async fn serve(app: Router) -> std::io::Result<(SocketAddr, JoinHandle<()>)> {
     Ok((addr, server))
 }
 
+/// What travels from service to service, in the `baggage` header.
+pub mod wire {
+    use ctxlocal::async_local;
+
+    /// Who is calling: set by the edge service, read by every service behind it.
+    #[async_local]
+    pub struct Caller {
+        /// From the `x-request-id` header at the edge (or generated); sent as `request.id`.
+        #[local(propagate = "request.id")]
+        pub request_id: String,
+        /// Set once the caller is authenticated; sent as `user.id` when set. Typed:
+        /// `user.id=42` is read as `Some(42u64)`; absent, or text that is not a number, leaves
+        /// it `None`.
+        #[local(propagate = "user.id", default)]
+        pub user: Option<u64>,
+    }
+}
+
 /// Service A: the edge service the user calls.
 pub mod service_a {
     use super::*;
     use ctxlocal::async_local;
+    use wire::Caller;
 
-    /// A's request context.
+    /// A's own per-request state.
     #[async_local]
-    pub struct RequestCtx {
-        /// From the `x-request-id` header (or generated); sent to B as `request.id`.
-        #[local(propagate = "request.id")]
-        pub request_id: String,
-        /// Set once the caller is authenticated; sent to B as `user.id` when set.
-        #[local(propagate = "user.id", default)]
-        pub user: Option<u64>,
+    pub struct Session {
         /// Stays in A: not marked `propagate`.
         #[local(default)]
-        pub session: String,
+        pub token: String,
     }
 
     /// A's client for B: every request it sends carries A's propagated fields.
@@ -135,17 +151,20 @@ pub mod service_a {
         serve(app(b)).await
     }
 
-    fn request_context(request: &Request<Body>) -> RequestCtx {
+    fn request_context(request: &Request<Body>) -> (Caller, Session) {
         static GENERATED: AtomicU64 = AtomicU64::new(1);
         let request_id = match request.headers().get("x-request-id") {
             Some(id) if !id.is_empty() => String::from_utf8_lossy(id.as_bytes()).into_owned(),
             _ => format!("gen-{}", GENERATED.fetch_add(1, Ordering::Relaxed)),
         };
-        RequestCtx {
+        let caller = Caller {
             request_id,
             user: None,
-            session: String::new(),
-        }
+        };
+        let session = Session {
+            token: String::new(),
+        };
+        (caller, session)
     }
 
     /// `GET /checkout/{item}`: authenticates, reserves the item at B, and answers with what A
@@ -167,8 +186,8 @@ pub mod service_a {
             .and_then(|user| user.to_str().ok())
             .and_then(|user| user.parse().ok());
         if let Some(user) = user {
-            RequestCtx::set_user(Some(user));
-            RequestCtx::set_session(format!("secret-session-of-{user}"));
+            Caller::set_user(Some(user));
+            Session::set_token(format!("secret-session-of-{user}"));
         }
     }
 
@@ -181,28 +200,22 @@ pub mod service_a {
 
     /// `A: request_id=... user=...`: what A's context holds.
     pub fn seen() -> String {
-        let id = RequestCtx::request_id().unwrap_or_else(|| "<none>".into());
-        let user = RequestCtx::user().map_or("<none>".into(), |user| user.to_string());
+        let id = Caller::request_id().unwrap_or_else(|| "<none>".into());
+        let user = Caller::user().map_or("<none>".into(), |user| user.to_string());
         format!("A: request_id={id} user={user}")
     }
 }
 
-/// Service B: called by A. It knows nothing of A's types, only the baggage keys.
+/// Service B: called by A. It knows nothing of A's types, only what travels (`wire`).
 pub mod service_b {
     use super::*;
     use ctxlocal::async_local;
 
-    /// B's view of who is calling, read from the `baggage` header.
+    /// B's own per-request state.
     #[async_local]
-    pub struct Caller {
-        #[local(propagate = "request.id")]
-        pub request_id: String,
-        /// Typed: `user.id=42` is read as `Some(42u64)`; absent, or text that is not a
-        /// number, leaves it `None`.
-        #[local(propagate = "user.id", default)]
-        pub user: Option<u64>,
-        /// B's own, set per request by its `ScopeLayer`.
-        pub served_by: String,
+    pub struct Served {
+        /// Set per request by B's `ScopeLayer`.
+        pub by: String,
     }
 
     /// B's routes: each request runs in a fresh context, plus what the baggage carries.
@@ -210,10 +223,13 @@ pub mod service_b {
         Router::new()
             .route("/stock/{item}", get(stock))
             .layer(ExtractLayer::new())
-            .layer(ScopeLayer::new(|_: &Request<Body>| Caller {
-                request_id: "<none>".into(),
-                user: None,
-                served_by: "B".into(),
+            .layer(ScopeLayer::new(|_: &Request<Body>| {
+                let caller = wire::Caller {
+                    request_id: "<none>".into(),
+                    user: None,
+                };
+                let served = Served { by: "B".into() };
+                (caller, served)
             }))
     }
 
@@ -233,13 +249,14 @@ pub mod service_b {
     }
 
     mod stock {
-        use super::Caller;
+        use super::Served;
+        use super::wire::Caller;
 
         /// Deep in B: reads the caller from B's own context.
         pub fn reserve(item: u64) -> String {
             let id = Caller::request_id().unwrap_or_default();
             let user = Caller::user().map_or("<none>".into(), |user| user.to_string());
-            let by = Caller::served_by().unwrap_or_default();
+            let by = Served::by().unwrap_or_default();
             format!("{by}: request_id={id} user={user} reserved item {item}")
         }
     }

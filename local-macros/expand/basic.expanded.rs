@@ -703,7 +703,10 @@ Where the per-field setters panic, if any field is set.*/
         }
     }
     ::ctxlocal::__private::register_propagation! {
-        ::ctxlocal::__private::Propagation { keys : & ["request_id"], inject :
-        __ctxlocal_inject, extract : __ctxlocal_extract, }
+        ::ctxlocal::__private::Propagation { owner :
+        ::ctxlocal::__private::core::concat!(::ctxlocal::__private::core::module_path!(),
+        "::", "RequestCtx",), fields : & [::ctxlocal::__private::PropagatedField { key :
+        "request_id", field : "request_id" }], inject : __ctxlocal_inject, extract :
+        __ctxlocal_extract, }
     }
 };

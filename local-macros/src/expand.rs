@@ -16,6 +16,7 @@
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
+use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 
 use crate::model::{Field, FieldDefault, Mode, Struct};
@@ -191,7 +192,11 @@ fn propagation(input: &Struct) -> TokenStream {
             Some(_) => quote!(#private::core::option::Option::Some(value)),
             None => quote!(value),
         };
-        keys.push(quote!(#(#cfgs)* #name));
+        let field_name = &field.name;
+        keys.push(quote! {
+            #(#cfgs)*
+            #private::PropagatedField { key: #name, field: #field_name }
+        });
         // Spanned at the type: one error there for a type that cannot travel as text.
         proofs.push(quote_spanned! {text_ty.span()=>
             #(#cfgs)*
@@ -220,6 +225,7 @@ fn propagation(input: &Struct) -> TokenStream {
             }
         });
     }
+    let owner = input.ident.unraw().to_string();
     quote! {
         use #private::TextProof as __CtxlocalTextProof;
         #(#proofs)*
@@ -237,7 +243,12 @@ fn propagation(input: &Struct) -> TokenStream {
 
         #private::register_propagation! {
             #private::Propagation {
-                keys: &[#(#keys),*],
+                owner: #private::core::concat!(
+                    #private::core::module_path!(),
+                    "::",
+                    #owner,
+                ),
+                fields: &[#(#keys),*],
                 inject: __ctxlocal_inject,
                 extract: __ctxlocal_extract,
             }

@@ -6,7 +6,7 @@
 //! service that receives them. A field's value goes to text with `Display` and comes back with
 //! `FromStr`; a field of type `Option<T>` is sent when it is `Some`.
 //!
-//! ```
+//! ```standalone_crate
 //! use ctxlocal::{async_local, baggage};
 //!
 //! #[async_local]
@@ -35,6 +35,12 @@
 //! let seen = context.run(|| (RequestCtx::request_id(), RequestCtx::user()));
 //! assert_eq!(seen, (Some("req 7".to_owned()), Some(42)));
 //! ```
+//!
+//! Each key belongs to one field. Two fields of one struct propagated under one key are a
+//! compile error; fields of different structs (possibly in different crates) meet only in the
+//! program, so there the first call of [`inject`] or an `extract` function panics, naming the
+//! key and both fields, rather than deliver one struct's value into the other's field. Give one
+//! of them its own key with `#[local(propagate = "other-key")]`.
 //!
 //! With tower (features `baggage` and `tower`): [`ExtractLayer`] on the server (inside a
 //! [`ScopeLayer`](crate::tower::ScopeLayer), or alone) and [`InjectLayer`] on the client.
@@ -235,10 +241,16 @@ impl Lookup for Baggage {
 /// Writes the propagated fields set in the current context into the `baggage` header of
 /// `headers`, keeping the entries of other systems already there (ours replace theirs with the
 /// same key). If the limits force members out, other systems' go first.
+///
+/// # Panics
+///
+/// If two fields of the program are propagated under one key (see the
+/// [module documentation](self)).
 pub fn inject(headers: &mut HeaderMap) {
+    let registered = registered();
     let existing = Baggage::from_headers(headers);
     let mut baggage = Baggage::new();
-    for propagation in registered() {
+    for propagation in registered {
         (propagation.inject)(&mut |key, value| {
             if baggage.get(key).is_none() {
                 baggage.push_within_limits(Member {
@@ -262,23 +274,40 @@ pub fn inject(headers: &mut HeaderMap) {
 
 /// A context holding the propagated fields found in the `baggage` headers of `headers`
 /// (nothing else). See [`extract_into`] to add them to an existing context.
+///
+/// # Panics
+///
+/// If two fields of the program are propagated under one key (see the
+/// [module documentation](self)).
 pub fn extract(headers: &HeaderMap) -> Context {
     extract_into(headers, Context::empty())
 }
 
 /// `context` with the propagated fields found in the `baggage` headers of `headers` set
 /// (fields that are absent, or whose text does not parse, keep what `context` has).
+///
+/// # Panics
+///
+/// If two fields of the program are propagated under one key (see the
+/// [module documentation](self)).
 pub fn extract_into(headers: &HeaderMap, context: Context) -> Context {
     let baggage = Baggage::from_headers(headers);
     extract_baggage(&baggage, context)
 }
 
 /// `context` with the propagated fields found in `baggage` set.
+///
+/// # Panics
+///
+/// If two fields of the program are propagated under one key (see the
+/// [module documentation](self)).
 pub fn extract_baggage(baggage: &Baggage, mut context: Context) -> Context {
+    // First, so that a key shared by two fields is reported whatever the request carries.
+    let registered = registered();
     if baggage.is_empty() {
         return context;
     }
-    for propagation in registered() {
+    for propagation in registered {
         (propagation.extract)(&mut context, baggage);
     }
     context

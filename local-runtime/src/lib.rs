@@ -90,7 +90,7 @@ pub mod __private {
     pub use crate::hooks::{StructHooks, VisitFields, registered, visit_trace_fields};
     pub use crate::mode::{AnyThread, ThisThread};
     pub use crate::private::accessors::*;
-    pub use crate::propagation::{Lookup, Propagatable, Propagation, TextProof};
+    pub use crate::propagation::{Lookup, Propagatable, PropagatedField, Propagation, TextProof};
     pub use crate::register_propagation;
     pub use crate::storage::Mode;
     pub use crate::struct_key::StructKey;
