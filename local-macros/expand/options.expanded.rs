@@ -11,7 +11,7 @@ const _: () = {
         framework::context::__private::core::clone::Clone,
         framework::context::__private::core::default::Default
     )]
-    #[allow(non_camel_case_types, dead_code)]
+    #[allow(non_camel_case_types, non_snake_case, dead_code)]
     struct __CtxlocalValues {
         id: framework::context::__private::Slot<
             u64,

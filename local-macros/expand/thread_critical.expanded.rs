@@ -7,7 +7,7 @@ const _: () = {
         ::ctxlocal::__private::core::clone::Clone,
         ::ctxlocal::__private::core::default::Default
     )]
-    #[allow(non_camel_case_types, dead_code)]
+    #[allow(non_camel_case_types, non_snake_case, dead_code)]
     struct __CtxlocalValues {
         conn: ::ctxlocal::__private::Slot<
             std::rc::Rc<Connection>,

@@ -95,8 +95,9 @@ pub(crate) fn expand(input: &Struct) -> TokenStream {
                 #private::core::clone::Clone,
                 #private::core::default::Default
             )]
-            // A field whose accessors are never called leaves its slot unread.
-            #[allow(non_camel_case_types, dead_code)]
+            // A field whose accessors are never called leaves its slot unread. A field name
+            // against the style lints is reported (or allowed) at the user's own field.
+            #[allow(non_camel_case_types, non_snake_case, dead_code)]
             struct #values {
                 #(#value_fields,)*
             }
