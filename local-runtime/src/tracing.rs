@@ -50,6 +50,13 @@
 //! gives `{..., "fields":{...}, "request_id":"req-1", "user":"42"}`. Values are written with
 //! `Display` where the field type has it, `Debug` otherwise; an `Option` field shows its value
 //! when it is `Some` and is left out when it is `None`; in JSON values are strings.
+//!
+//! A JSON line never has a key twice. What the formatter wrote wins: a field named like a key
+//! already in the event's object (`timestamp`, `level`, `target`, `fields`, `span`, `spans`,
+//! `threadName`, ..., or an event field with `flatten_event(true)`) is written as `ctx.name`
+//! instead; if that key is taken too (by the formatter, or by a field of another struct with
+//! the same name), the field is left out of that line. A line that is not one JSON object is
+//! written unchanged.
 
 use core::fmt::{self, Write as _};
 use std::io;
@@ -119,27 +126,30 @@ pub struct LineWriter<W> {
 
 impl<W: io::Write> io::Write for LineWriter<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let mut extra = String::new();
-        visit_trace_fields(&mut |name, value| match self.format {
-            Format::Text => {
-                let _ = write!(extra, " {name}={value}");
-            }
-            Format::Json => {
-                extra.push_str(",\"");
-                let _ = JsonEscaped(&mut extra).write_str(name);
-                extra.push_str("\":\"");
-                let _ = write!(JsonEscaped(&mut extra), "{value}");
-                extra.push('"');
-            }
-        });
         // The formatter hands over one whole event: insert before its trailing newline (text)
         // or before the closing brace of its object (JSON; anything else is left alone rather
         // than corrupted).
-        let end = match self.format {
-            Format::Text => Some(trim_end(buf, |b| b == b'\n' || b == b'\r')),
+        let (end, extra) = match self.format {
+            Format::Text => {
+                let mut extra = String::new();
+                visit_trace_fields(&mut |name, value| {
+                    let _ = write!(extra, " {name}={value}");
+                });
+                (Some(trim_end(buf, |b| b == b'\n' || b == b'\r')), extra)
+            }
             Format::Json => {
-                let len = trim_end(buf, |b| b.is_ascii_whitespace());
-                buf[..len].ends_with(b"}").then(|| len - 1)
+                let mut fields = Vec::new();
+                visit_trace_fields(&mut |name, value| fields.push((name, value.to_string())));
+                // Only a line that gets fields is read for its keys.
+                let keys = if fields.is_empty() {
+                    None
+                } else {
+                    json::object_keys(buf)
+                };
+                match keys {
+                    Some((keys, close)) => (Some(close), json_members(keys, &fields)),
+                    None => (None, String::new()),
+                }
             }
         };
         match end {
@@ -158,6 +168,34 @@ impl<W: io::Write> io::Write for LineWriter<W> {
     fn flush(&mut self) -> io::Result<()> {
         self.inner.flush()
     }
+}
+
+/// `,"name":"value"` for each of `fields`, to add to an object whose top-level keys are
+/// `taken`, under a key not taken yet: the field's name, else `ctx.name`, else not at all
+/// (see the [module documentation](self)).
+fn json_members(mut taken: Vec<String>, fields: &[(&str, String)]) -> String {
+    let mut members = String::new();
+    for (name, value) in fields {
+        let key = if !taken.iter().any(|key| key == name) {
+            (*name).to_owned()
+        } else {
+            let prefixed = format!("ctx.{name}");
+            if taken.contains(&prefixed) {
+                continue;
+            }
+            prefixed
+        };
+        if !taken.is_empty() {
+            members.push(',');
+        }
+        members.push('"');
+        let _ = JsonEscaped(&mut members).write_str(&key);
+        members.push_str("\":\"");
+        let _ = JsonEscaped(&mut members).write_str(value);
+        members.push('"');
+        taken.push(key);
+    }
+    members
 }
 
 /// Length of `buf` without its trailing bytes that match `strip`.
@@ -182,5 +220,191 @@ impl fmt::Write for JsonEscaped<'_> {
             }
         }
         Ok(())
+    }
+}
+
+/// Just enough of JSON to find the top-level keys of the object a formatter wrote.
+mod json {
+    /// The top-level keys of the JSON object in `line` (decoded), and the position of its
+    /// closing brace; `None` if `line` is not one JSON object followed by whitespace only.
+    pub(super) fn object_keys(line: &[u8]) -> Option<(Vec<String>, usize)> {
+        let mut at = skip_whitespace(line, 0);
+        if line.get(at) != Some(&b'{') {
+            return None;
+        }
+        at = skip_whitespace(line, at + 1);
+        let mut keys = Vec::new();
+        if line.get(at) != Some(&b'}') {
+            loop {
+                let (key, next) = string(line, at)?;
+                keys.push(key);
+                at = skip_whitespace(line, next);
+                if line.get(at) != Some(&b':') {
+                    return None;
+                }
+                at = skip_whitespace(line, skip_value(line, skip_whitespace(line, at + 1))?);
+                match line.get(at)? {
+                    b',' => at = skip_whitespace(line, at + 1),
+                    b'}' => break,
+                    _ => return None,
+                }
+            }
+        }
+        (skip_whitespace(line, at + 1) == line.len()).then_some((keys, at))
+    }
+
+    fn skip_whitespace(line: &[u8], mut at: usize) -> usize {
+        while line
+            .get(at)
+            .is_some_and(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+        {
+            at += 1;
+        }
+        at
+    }
+
+    /// The string starting at `at` (an opening quote), decoded, and the position after it.
+    fn string(line: &[u8], at: usize) -> Option<(String, usize)> {
+        if line.get(at) != Some(&b'"') {
+            return None;
+        }
+        let mut bytes = Vec::new();
+        let mut at = at + 1;
+        loop {
+            match *line.get(at)? {
+                b'"' => return Some((String::from_utf8(bytes).ok()?, at + 1)),
+                b'\\' => {
+                    let escaped = match *line.get(at + 1)? {
+                        b'"' => '"',
+                        b'\\' => '\\',
+                        b'/' => '/',
+                        b'b' => '\u{8}',
+                        b'f' => '\u{c}',
+                        b'n' => '\n',
+                        b'r' => '\r',
+                        b't' => '\t',
+                        b'u' => {
+                            let (c, next) = unicode_escape(line, at)?;
+                            let mut utf8 = [0; 4];
+                            bytes.extend_from_slice(c.encode_utf8(&mut utf8).as_bytes());
+                            at = next;
+                            continue;
+                        }
+                        _ => return None,
+                    };
+                    let mut utf8 = [0; 4];
+                    bytes.extend_from_slice(escaped.encode_utf8(&mut utf8).as_bytes());
+                    at += 2;
+                }
+                b if b < 0x20 => return None,
+                b => {
+                    bytes.push(b);
+                    at += 1;
+                }
+            }
+        }
+    }
+
+    /// The character of the `\uXXXX` escape at `at` (with its low surrogate's escape after it,
+    /// for a high surrogate), and the position after it.
+    fn unicode_escape(line: &[u8], at: usize) -> Option<(char, usize)> {
+        let unit = |at: usize| -> Option<u32> {
+            if line.get(at..at + 2)? != b"\\u" {
+                return None;
+            }
+            let hex = core::str::from_utf8(line.get(at + 2..at + 6)?).ok()?;
+            u32::from_str_radix(hex, 16).ok()
+        };
+        let high = unit(at)?;
+        if !(0xD800..0xDC00).contains(&high) {
+            return Some((char::from_u32(high)?, at + 6));
+        }
+        let low = unit(at + 6)?;
+        if !(0xDC00..0xE000).contains(&low) {
+            return None;
+        }
+        let c = 0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00);
+        Some((char::from_u32(c)?, at + 12))
+    }
+
+    /// The position after the value starting at `at`.
+    fn skip_value(line: &[u8], at: usize) -> Option<usize> {
+        match *line.get(at)? {
+            b'"' => string(line, at).map(|(_, next)| next),
+            b'{' | b'[' => {
+                let mut depth = 0usize;
+                let mut at = at;
+                loop {
+                    match *line.get(at)? {
+                        b'"' => {
+                            at = string(line, at)?.1;
+                            continue;
+                        }
+                        b'{' | b'[' => depth += 1,
+                        b'}' | b']' => {
+                            depth -= 1;
+                            if depth == 0 {
+                                return Some(at + 1);
+                            }
+                        }
+                        _ => {}
+                    }
+                    at += 1;
+                }
+            }
+            _ => {
+                let end = line[at..]
+                    .iter()
+                    .position(|b| matches!(b, b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r'))
+                    .map_or(line.len(), |len| at + len);
+                (end > at).then_some(end)
+            }
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::object_keys;
+
+        fn keys(line: &str) -> Option<Vec<String>> {
+            object_keys(line.as_bytes()).map(|(keys, close)| {
+                assert_eq!(&line[close..close + 1], "}");
+                keys
+            })
+        }
+
+        #[test]
+        fn finds_the_top_level_keys_only() {
+            let line = r#"{"timestamp":"t","level":"INFO","fields":{"message":"a } \" {","level":3},"spans":[{"name":"s"}],"n":-1.5e3,"ok":true,"x":null}"#;
+            assert_eq!(
+                keys(line).unwrap(),
+                ["timestamp", "level", "fields", "spans", "n", "ok", "x"]
+            );
+        }
+
+        #[test]
+        fn decodes_escaped_keys() {
+            let line = "{\"le\\u0076el\":1, \"a\\\"b\\\\\":2,\"\\ud83d\\ude00\":3}\n";
+            assert_eq!(keys(line).unwrap(), ["level", "a\"b\\", "\u{1f600}"]);
+        }
+
+        #[test]
+        fn an_empty_object_has_no_keys_and_anything_else_is_refused() {
+            assert_eq!(keys(" {} \n").unwrap(), Vec::<String>::new());
+            for line in [
+                "",
+                "not json",
+                "[1]",
+                "{\"a\":1} trailing",
+                "{\"a\":1",
+                "{\"a\" 1}",
+                "{\"a\":\"unterminated}",
+                "{\"a\":1,}",
+                "{a:1}",
+                "{\"\\ud800\":1}",
+            ] {
+                assert_eq!(keys(line), None, "{line:?}");
+            }
+        }
     }
 }
