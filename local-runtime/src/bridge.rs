@@ -147,7 +147,7 @@ where
 /// tasks the future spawns there make progress only while an `async_to_sync`
 /// call is running on that thread.
 ///
-/// Inside [`tokio::task::block_in_place`] (tokio's way to block in async code on a
+/// Inside `tokio::task::block_in_place` (tokio's way to block in async code on a
 /// multi-threaded runtime) it works too: the future runs on the task's runtime through
 /// `Handle::block_on`, and its changes are written back into the task's context.
 ///

@@ -486,8 +486,3 @@ pub fn insert_field<V: Values, T>(
     });
     drop(displaced);
 }
-
-/// A propagated field's value as baggage text.
-pub fn to_text<T: core::fmt::Display + ?Sized>(value: &T) -> String {
-    value.to_string()
-}
