@@ -22,8 +22,3 @@ pub use ctxlocal_runtime::{async_to_sync, spawn, spawn_blocking, spawn_local, sy
 pub mod __private {
     pub use ctxlocal_runtime::__private::*;
 }
-
-/// The README's examples, compiled and run as doctests.
-#[cfg(doctest)]
-#[doc = include_str!("../README.md")]
-struct ReadmeDoctests;
