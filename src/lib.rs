@@ -1,6 +1,7 @@
 #![doc = include_str!("../docs/crate.md")]
 #![doc = include_str!("../docs/bridges.md")]
 #![doc = include_str!("../docs/modes.md")]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
 
 #[doc = include_str!("../docs/async_local.md")]

@@ -24,6 +24,7 @@
 //! `state.rs` documents) and `hooks.rs` (a static list). Every block has a `// SAFETY:`
 //! comment; `scripts/miri.sh` runs the unit tests and `tests/borrowing.rs` under Miri.
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs, unsafe_op_in_unsafe_fn)]
 #![warn(clippy::undocumented_unsafe_blocks)]
 
