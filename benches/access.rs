@@ -1,6 +1,6 @@
 //! Field reads and writes, side by side with the anchors (see BENCHMARKS.md).
 //!
-//! Groups (`cargo bench --bench access`):
+//! Groups (`cargo bench -p ctxlocal-benches --bench access`):
 //!
 //! - `read/u64`, `read/String`: ctxlocal by borrow (`with_*`) and by clone, in a task context
 //!   and in a plain thread, against `tokio::task_local!` (`get`, `try_with`, `with`),

@@ -1,6 +1,6 @@
 //! The sync/async bridges against the raw tokio calls they wrap.
 //!
-//! Groups (`cargo bench --bench bridges`):
+//! Groups (`cargo bench -p ctxlocal-benches --bench bridges`):
 //!
 //! - `sync_to_async/<runtime>`: `ctxlocal::sync_to_async(f).await` (with and without a write in
 //!   `f`, which makes the write-back merge do work), `ctxlocal::spawn_blocking(f).await` (a

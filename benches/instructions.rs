@@ -2,7 +2,7 @@
 //! the criterion timings, which on a small, shared machine move by tens of percent between
 //! runs for operations of a few nanoseconds.
 //!
-//! `cargo bench --bench instructions` re-runs this binary under
+//! `cargo bench -p ctxlocal-benches --bench instructions` re-runs this binary under
 //! `valgrind --tool=callgrind`, then reads `callgrind_annotate --inclusive=yes` and prints, for
 //! every operation, the instructions executed per call. Each operation is an
 //! `#[inline(never)]` function (`op_*`) called `CALLS` times; the count is the function's

@@ -1,9 +1,9 @@
 //! Heap bytes per context and per spawned task, counted by a counting global allocator (in
 //! this bench binary only).
 //!
-//! `cargo bench --bench memory` prints one table. It is not a criterion benchmark: criterion
-//! measures time, and allocation counts are exact and deterministic, so one run of each case
-//! is the measurement. Tasks are measured on a current-thread runtime, so that no other thread
+//! `cargo bench -p ctxlocal-benches --bench memory` prints one table. It is not a criterion
+//! benchmark: criterion measures time, and allocation counts are exact and deterministic, so
+//! one run of each case is the measurement. Tasks are measured on a current-thread runtime, so that no other thread
 //! allocates while a case is counted.
 //!
 //! Columns: `allocs` and `bytes` are what the case allocated (requested sizes, as the

@@ -1,6 +1,7 @@
 //! How snapshots and the first write after one scale with the size of the context.
 //!
-//! Groups (`cargo bench --bench scaling`), each parameterised by the context's shape:
+//! Groups (`cargo bench -p ctxlocal-benches --bench scaling`), each parameterised by the
+//! context's shape:
 //!
 //! - `scaling/current`: `Context::current()` (and dropping it), which the performance targets want
 //!   flat (ratio <= 1.2) from 1 to 64 fields set and from 1 to 16 structs in the context;

@@ -1,6 +1,6 @@
 //! Per-poll cost of the context wrapper, and spawning a task, against tokio.
 //!
-//! Groups (`cargo bench --bench tasks`):
+//! Groups (`cargo bench -p ctxlocal-benches --bench tasks`):
 //!
 //! - `poll/empty`: one poll of a future that returns `Pending` at once, bare, wrapped in
 //!   ctxlocal's `WithContext` (`Context::scope`, with values in the context), and wrapped in

@@ -3,8 +3,8 @@
 //! Run it with:
 //!
 //! ```sh
-//! cargo run --example axum_request_id --features tower,tracing
-//! cargo run --example axum_request_id --features tower,tracing -- --serve   # keep serving
+//! cargo run -p ctxlocal-tests --example axum_request_id
+//! cargo run -p ctxlocal-tests --example axum_request_id -- --serve   # keep serving
 //! ```
 //!
 //! What it shows:
@@ -25,7 +25,7 @@
 //! it listens on 127.0.0.1:3000 until interrupted; try
 //! `curl -i -H 'x-request-id: abc' -H 'x-user: ada' http://127.0.0.1:3000/orders/7`.
 //!
-//! `tests/example_axum.rs` and the load test `tests/load.rs` run this app.
+//! `tests/examples/example_axum.rs` and the load test `tests/robustness/load.rs` run this app.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};

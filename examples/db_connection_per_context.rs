@@ -3,7 +3,7 @@
 //! Run it with:
 //!
 //! ```sh
-//! cargo run --example db_connection_per_context
+//! cargo run -p ctxlocal-tests --example db_connection_per_context
 //! ```
 //!
 //! What it shows:
@@ -23,7 +23,7 @@
 //! - plain sync code on the main thread gets a connection of its own.
 //!
 //! It prints what each request read back and the connections that were opened.
-//! `tests/example_db.rs` checks all of it against the database file.
+//! `tests/examples/example_db.rs` checks all of it against the database file.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

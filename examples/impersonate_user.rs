@@ -3,7 +3,7 @@
 //! Run it with:
 //!
 //! ```sh
-//! cargo run --example impersonate_user
+//! cargo run -p ctxlocal-tests --example impersonate_user
 //! ```
 //!
 //! What it shows:
@@ -21,7 +21,7 @@
 //!   user too.
 //!
 //! It prints a transcript of who the code believed it was at each step.
-//! `tests/example_impersonate.rs` checks it, and each guarantee on its own.
+//! `tests/examples/example_impersonate.rs` checks it, and each guarantee on its own.
 
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};

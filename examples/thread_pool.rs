@@ -4,7 +4,7 @@
 //! Run it with:
 //!
 //! ```sh
-//! cargo run --example thread_pool
+//! cargo run -p ctxlocal-tests --example thread_pool
 //! ```
 //!
 //! What it shows:
@@ -23,7 +23,7 @@
 //!    on the reused thread; a plain `tokio::task::spawn_blocking` closure sees nothing and may
 //!    not write.
 //!
-//! `tests/example_thread_pool.rs` checks each of these.
+//! `tests/examples/example_thread_pool.rs` checks each of these.
 
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};

@@ -3,7 +3,7 @@
 //! Run it with:
 //!
 //! ```sh
-//! cargo run --example transaction_scope
+//! cargo run -p ctxlocal-tests --example transaction_scope
 //! ```
 //!
 //! What it shows, against a real SQLite file (rusqlite, SQLite compiled in):
@@ -24,7 +24,7 @@
 //!
 //! It prints each step, its outcome and the balances read back from the database. The panic
 //! message of step 3 on stderr is expected: the panic is caught and the transfer rolled back.
-//! `tests/example_transaction.rs` checks all of it against the database file.
+//! `tests/examples/example_transaction.rs` checks all of it against the database file.
 
 use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};

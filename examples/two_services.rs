@@ -4,7 +4,7 @@
 //! Run it with:
 //!
 //! ```sh
-//! cargo run --example two_services --features tower,baggage
+//! cargo run -p ctxlocal-tests --example two_services
 //! ```
 //!
 //! What it shows:
@@ -30,7 +30,7 @@
 //! value into another's field, so here they share it.
 //!
 //! It starts B, then A, sends three requests to A with a plain HTTP client, prints what each
-//! service saw, and exits. `tests/example_two_services.rs` runs the same services.
+//! service saw, and exits. `tests/examples/example_two_services.rs` runs the same services.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -5,8 +5,8 @@
 # (installed with rustup when missing). Slow (a full instrumented build): not part of CI; run it
 # after changing the runtime, and report the result.
 #
-#   scripts/tsan.sh                 # the default suites
-#   scripts/tsan.sh --test model    # any other cargo test selection
+#   scripts/tsan.sh                                              # the default suites
+#   scripts/tsan.sh -p ctxlocal-tests --test robustness model::  # any other cargo test selection
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,8 +15,9 @@ if ! rustup +nightly component list --installed 2>/dev/null | grep -q '^rust-src
 fi
 target="$(rustc -vV | sed -n 's/^host: //p')"
 if [ "$#" -eq 0 ]; then
-    set -- --test isolation --test stress --test bridges --test drops --test thread_critical \
-        --test untracked
+    # Test binaries of `ctxlocal-tests`, then the modules (former test files) to run in them.
+    set -- -p ctxlocal-tests --test rules --test robustness --test bridges -- \
+        isolation:: stress:: bridges:: drops:: thread_critical:: untracked::
 fi
 export RUSTFLAGS="-Zsanitizer=thread -Cdebug-assertions=on"
 export RUSTDOCFLAGS="-Zsanitizer=thread"

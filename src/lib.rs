@@ -1,6 +1,7 @@
 #![doc = include_str!("../docs/crate.md")]
 #![doc = include_str!("../docs/bridges.md")]
 #![doc = include_str!("../docs/modes.md")]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
 
 #[doc = include_str!("../docs/async_local.md")]
@@ -22,8 +23,3 @@ pub use ctxlocal_runtime::{async_to_sync, spawn, spawn_blocking, spawn_local, sy
 pub mod __private {
     pub use ctxlocal_runtime::__private::*;
 }
-
-/// The README's examples, compiled and run as doctests.
-#[cfg(doctest)]
-#[doc = include_str!("../README.md")]
-struct ReadmeDoctests;

@@ -41,6 +41,7 @@
 //! `unsafe fn` with a `# Safety` section, and `scripts/miri.sh` (run by CI) checks the unit
 //! tests and `tests/borrowing.rs` under Miri.
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs, unsafe_op_in_unsafe_fn)]
 #![warn(clippy::undocumented_unsafe_blocks)]
 

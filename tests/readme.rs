@@ -1,0 +1,6 @@
+//! Nothing but the README's examples, run as doctests of this package: they use axum, tower and
+//! tracing-subscriber, which are dev-dependencies here rather than of `ctxlocal` itself.
+
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

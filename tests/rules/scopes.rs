@@ -1,0 +1,152 @@
+//! Rule D13: scoped overrides (`scope`, `sync_scope`, `scope_<field>`, `sync_scope_<field>`)
+//! restore the previous state on completion, on panic, and when the future is dropped
+//! unfinished.
+
+use crate::support;
+
+use std::future::Future;
+use std::pin::pin;
+use std::task::{Context as TaskCx, Waker};
+
+use ctxlocal::async_local;
+use support::{catch_unwind_future, panic_message};
+
+#[async_local]
+#[derive(Debug, Clone, PartialEq)]
+struct Local {
+    user: String,
+    id: u64,
+}
+
+#[test]
+fn sync_scope_field_overrides_then_restores() {
+    Local::set_user("alice".into());
+    let inside = Local::sync_scope_user("root".into(), || {
+        let inside = Local::user();
+        Local::set_id(1); // a write inside the scope stays inside it
+        inside
+    });
+    assert_eq!(inside.as_deref(), Some("root"));
+    assert_eq!(Local::user().as_deref(), Some("alice"));
+    assert_eq!(Local::id(), None);
+}
+
+#[test]
+fn sync_scope_field_restores_after_a_panic() {
+    Local::set_user("alice".into());
+    let result = std::panic::catch_unwind(|| {
+        Local::sync_scope_user("root".into(), || panic!("inside the override"))
+    });
+    assert!(result.is_err());
+    assert_eq!(Local::user().as_deref(), Some("alice"));
+}
+
+#[test]
+fn struct_sync_scope_sets_every_field_then_restores() {
+    Local::set_user("alice".into());
+    let inside = Local {
+        user: "bob".into(),
+        id: 2,
+    }
+    .sync_scope(|| (Local::user(), Local::id()));
+    assert_eq!(inside, (Some("bob".into()), Some(2)));
+    assert_eq!((Local::user(), Local::id()), (Some("alice".into()), None));
+}
+
+#[test]
+fn struct_set_sets_every_field_in_the_current_context() {
+    Local {
+        user: "carol".into(),
+        id: 3,
+    }
+    .set();
+    assert_eq!(
+        (Local::user(), Local::id()),
+        (Some("carol".into()), Some(3))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scope_field_overrides_for_the_future_only() {
+    Local::set_user("alice".into());
+    let inside = Local::scope_user("root".into(), async {
+        tokio::task::yield_now().await;
+        let seen = Local::user();
+        Local::set_user("changed inside".into());
+        tokio::task::yield_now().await;
+        (seen, Local::user())
+    })
+    .await;
+    assert_eq!(inside.0.as_deref(), Some("root"));
+    assert_eq!(inside.1.as_deref(), Some("changed inside"));
+    assert_eq!(Local::user().as_deref(), Some("alice"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn struct_scope_runs_a_future_with_every_field_set() {
+    let seen = Local {
+        user: "dave".into(),
+        id: 4,
+    }
+    .scope(async { (Local::user(), Local::id()) })
+    .await;
+    assert_eq!(seen, (Some("dave".into()), Some(4)));
+    assert_eq!(Local::user(), None);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scope_restores_after_the_future_panics() {
+    Local::set_user("alice".into());
+    let task = ctxlocal::spawn(async {
+        Local::set_user("task".into());
+        let panicked = Local::scope_user("root".into(), async {
+            tokio::task::yield_now().await;
+            panic!("inside the scoped future");
+        });
+        let payload = catch_unwind_future(panicked).await.unwrap_err();
+        assert_eq!(panic_message(&*payload), "inside the scoped future");
+        Local::user()
+    });
+    assert_eq!(task.await.unwrap().as_deref(), Some("task"));
+    assert_eq!(Local::user().as_deref(), Some("alice"));
+}
+
+#[test]
+fn scope_dropped_unfinished_leaves_the_callers_context_unchanged() {
+    Local::set_user("alice".into());
+    let (tx, rx) = std::sync::mpsc::channel();
+    {
+        let mut future = pin!(Local::scope_user("root".into(), async move {
+            tx.send(Local::user()).unwrap();
+            std::future::pending::<()>().await;
+        }));
+        let mut cx = TaskCx::from_waker(Waker::noop());
+        assert!(future.as_mut().poll(&mut cx).is_pending());
+        // Between polls the caller's context is the current one again.
+        assert_eq!(Local::user().as_deref(), Some("alice"));
+    }
+    assert_eq!(rx.recv().unwrap().as_deref(), Some("root"));
+    assert_eq!(Local::user().as_deref(), Some("alice"));
+}
+
+#[test]
+fn scoped_future_is_dropped_inside_its_context() {
+    struct ReportOnDrop(std::sync::mpsc::Sender<Option<String>>);
+    impl Drop for ReportOnDrop {
+        fn drop(&mut self) {
+            self.0.send(Local::user()).unwrap();
+        }
+    }
+    let (tx, rx) = std::sync::mpsc::channel();
+    Local::set_user("outside".into());
+    {
+        let guard = ReportOnDrop(tx);
+        let mut future = pin!(Local::scope_user("inside".into(), async move {
+            let _guard = guard;
+            std::future::pending::<()>().await;
+        }));
+        let mut cx = TaskCx::from_waker(Waker::noop());
+        assert!(future.as_mut().poll(&mut cx).is_pending());
+    }
+    assert_eq!(rx.recv().unwrap().as_deref(), Some("inside"));
+}
