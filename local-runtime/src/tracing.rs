@@ -72,7 +72,17 @@ enum Format {
 }
 
 /// A `MakeWriter` that adds the `#[local(trace)]` fields of the current context to each log
-/// line it writes. See the [module documentation](self).
+/// line it writes. See the [module documentation](self) for a complete setup, and
+/// [`ContextWriter::text`] and [`ContextWriter::json`].
+///
+/// ```
+/// use ctxlocal::tracing::ContextWriter;
+///
+/// let subscriber = tracing_subscriber::fmt()
+///     .with_writer(ContextWriter::text(std::io::stdout))
+///     .finish();
+/// # drop(subscriber);
+/// ```
 #[derive(Clone, Debug)]
 pub struct ContextWriter<M> {
     inner: M,
@@ -82,6 +92,37 @@ pub struct ContextWriter<M> {
 impl<M> ContextWriter<M> {
     /// For text output (`tracing_subscriber::fmt()`, `.compact()`, `.pretty()`): appends
     /// ` name=value` for each field before the end of the line.
+    ///
+    /// ```
+    /// use ctxlocal::async_local;
+    /// use ctxlocal::tracing::ContextWriter;
+    ///
+    /// #[async_local]
+    /// struct RequestCtx {
+    ///     #[local(trace)]
+    ///     request_id: String,
+    /// }
+    ///
+    /// # #[derive(Clone, Default)] struct Buffer(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+    /// # impl std::io::Write for Buffer {
+    /// #     fn write(&mut self, b: &[u8]) -> std::io::Result<usize> { self.0.lock().unwrap().write(b) }
+    /// #     fn flush(&mut self) -> std::io::Result<()> { Ok(()) }
+    /// # }
+    /// # let buffer = Buffer::default();
+    /// # let stdout = { let b = buffer.clone(); move || b.clone() };
+    /// let subscriber = tracing_subscriber::fmt()
+    ///     .without_time()
+    ///     .with_target(false)
+    ///     .with_ansi(false)
+    ///     .with_writer(ContextWriter::text(stdout))
+    ///     .finish();
+    /// tracing::subscriber::with_default(subscriber, || {
+    ///     RequestCtx::set_request_id("r-1".into());
+    ///     tracing::info!("hello");
+    /// });
+    /// # let text = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+    /// assert_eq!(text, " INFO hello request_id=r-1\n");
+    /// ```
     pub fn text(inner: M) -> Self {
         ContextWriter {
             inner,
@@ -91,6 +132,36 @@ impl<M> ContextWriter<M> {
 
     /// For JSON output (`tracing_subscriber::fmt().json()`): adds a `"name":"value"` key for
     /// each field to the event's object.
+    ///
+    /// ```
+    /// use ctxlocal::async_local;
+    /// use ctxlocal::tracing::ContextWriter;
+    ///
+    /// #[async_local]
+    /// struct RequestCtx {
+    ///     #[local(trace)]
+    ///     request_id: String,
+    /// }
+    ///
+    /// # #[derive(Clone, Default)] struct Buffer(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+    /// # impl std::io::Write for Buffer {
+    /// #     fn write(&mut self, b: &[u8]) -> std::io::Result<usize> { self.0.lock().unwrap().write(b) }
+    /// #     fn flush(&mut self) -> std::io::Result<()> { Ok(()) }
+    /// # }
+    /// # let buffer = Buffer::default();
+    /// # let stdout = { let b = buffer.clone(); move || b.clone() };
+    /// let subscriber = tracing_subscriber::fmt()
+    ///     .json()
+    ///     .without_time()
+    ///     .with_writer(ContextWriter::json(stdout))
+    ///     .finish();
+    /// tracing::subscriber::with_default(subscriber, || {
+    ///     RequestCtx::set_request_id("r-2".into());
+    ///     tracing::info!("hello");
+    /// });
+    /// # let text = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+    /// assert!(text.contains(r#""request_id":"r-2""#), "{text}");
+    /// ```
     pub fn json(inner: M) -> Self {
         ContextWriter {
             inner,
@@ -117,7 +188,16 @@ impl<'a, M: MakeWriter<'a>> MakeWriter<'a> for ContextWriter<M> {
     }
 }
 
-/// The writer made by [`ContextWriter`] for one event.
+/// The writer made by [`ContextWriter`] for one event: it buffers the event's line and adds the
+/// fields when the line is complete.
+///
+/// ```
+/// use tracing_subscriber::fmt::MakeWriter;
+///
+/// let writer = ctxlocal::tracing::ContextWriter::text(std::io::sink);
+/// let line: ctxlocal::tracing::LineWriter<std::io::Sink> = writer.make_writer();
+/// # drop(line);
+/// ```
 #[derive(Debug)]
 pub struct LineWriter<W> {
     inner: W,

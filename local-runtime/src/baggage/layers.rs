@@ -31,6 +31,14 @@ pub struct ExtractLayer {
 
 impl ExtractLayer {
     /// The layer.
+    ///
+    /// ```
+    /// let layer = ctxlocal::baggage::ExtractLayer::new();
+    /// let service = tower::ServiceBuilder::new()
+    ///     .layer(layer)
+    ///     .service_fn(|_: http::Request<()>| async { Ok::<_, std::convert::Infallible>(()) });
+    /// # let _ = service;
+    /// ```
     pub fn new() -> Self {
         ExtractLayer { _private: () }
     }
@@ -45,6 +53,28 @@ impl<S> Layer<S> for ExtractLayer {
 }
 
 /// The [`Service`] made by [`ExtractLayer`].
+///
+/// ```standalone_crate
+/// use ctxlocal::async_local;
+/// use ctxlocal::baggage::ExtractLayer;
+/// use tower::{Layer, ServiceExt};
+///
+/// #[async_local]
+/// struct RequestCtx {
+///     #[local(propagate)]
+///     request_id: String,
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let handler = tower::service_fn(|_: http::Request<()>| async {
+///     Ok::<_, std::convert::Infallible>(RequestCtx::request_id())
+/// });
+/// let service = ExtractLayer::new().layer(handler);
+/// let request = http::Request::builder().header("baggage", "request_id=r-9").body(()).unwrap();
+/// assert_eq!(service.oneshot(request).await.unwrap().as_deref(), Some("r-9"));
+/// # }
+/// ```
 #[derive(Clone, Debug)]
 pub struct Extract<S> {
     inner: S,
@@ -71,6 +101,29 @@ where
 
 /// Client side: adds the propagated fields of the calling context to each outgoing
 /// request's `baggage` header (see [`inject`]).
+///
+/// ```standalone_crate
+/// use ctxlocal::async_local;
+/// use ctxlocal::baggage::InjectLayer;
+/// use tower::{Layer, ServiceExt};
+///
+/// #[async_local]
+/// struct RequestCtx {
+///     #[local(propagate)]
+///     request_id: String,
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// // A stand-in for an HTTP client: answers with the baggage it was sent.
+/// let client = tower::service_fn(|request: http::Request<()>| async move {
+///     Ok::<_, std::convert::Infallible>(request.headers()["baggage"].clone())
+/// });
+/// RequestCtx::set_request_id("r-5".into());
+/// let sent = InjectLayer::new().layer(client).oneshot(http::Request::new(())).await.unwrap();
+/// assert_eq!(sent, "request_id=r-5");
+/// # }
+/// ```
 #[derive(Clone, Copy, Debug, Default)]
 pub struct InjectLayer {
     _private: (),
@@ -78,6 +131,14 @@ pub struct InjectLayer {
 
 impl InjectLayer {
     /// The layer.
+    ///
+    /// ```
+    /// let layer = ctxlocal::baggage::InjectLayer::new();
+    /// let client = tower::ServiceBuilder::new()
+    ///     .layer(layer)
+    ///     .service_fn(|_: http::Request<()>| async { Ok::<_, std::convert::Infallible>(()) });
+    /// # let _ = client;
+    /// ```
     pub fn new() -> Self {
         InjectLayer { _private: () }
     }
@@ -91,7 +152,14 @@ impl<S> Layer<S> for InjectLayer {
     }
 }
 
-/// The [`Service`] made by [`InjectLayer`].
+/// The [`Service`] made by [`InjectLayer`]; see [`InjectLayer`] for an example.
+///
+/// ```
+/// use tower::Layer;
+///
+/// let client = tower::service_fn(|_: http::Request<()>| async { Ok::<_, std::io::Error>(()) });
+/// let _service: ctxlocal::baggage::Inject<_> = ctxlocal::baggage::InjectLayer::new().layer(client);
+/// ```
 #[derive(Clone, Debug)]
 pub struct Inject<S> {
     inner: S,

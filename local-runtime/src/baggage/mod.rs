@@ -89,6 +89,16 @@ pub const MAX_MEMBERS: usize = 180;
 pub const MAX_BYTES: usize = 8192;
 
 /// A parsed baggage list: members in order, each with its decoded value and its properties.
+///
+/// ```
+/// use ctxlocal::baggage::Baggage;
+///
+/// let baggage = Baggage::parse(b"tenant=acme,region=eu%20west;ttl=3");
+/// let members: Vec<_> = baggage.iter().collect();
+/// assert_eq!(members, [("tenant", "acme"), ("region", "eu west")]);
+/// // Sent back as it came: values re-encoded, properties kept.
+/// assert_eq!(baggage.to_string(), "tenant=acme,region=eu%20west;ttl=3");
+/// ```
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct Baggage {
     members: Vec<Member>,
@@ -112,6 +122,13 @@ impl Member {
 
 impl Baggage {
     /// An empty list.
+    ///
+    /// ```
+    /// use ctxlocal::baggage::Baggage;
+    ///
+    /// assert!(Baggage::new().is_empty());
+    /// assert_eq!(Baggage::new().to_header_value(), None);
+    /// ```
     pub const fn new() -> Self {
         Baggage {
             members: Vec::new(),
@@ -137,6 +154,16 @@ impl Baggage {
     }
 
     /// Parses every `baggage` header of `headers`, as one list.
+    ///
+    /// ```
+    /// use ctxlocal::baggage::Baggage;
+    /// use http::{HeaderMap, HeaderValue};
+    ///
+    /// let mut headers = HeaderMap::new();
+    /// headers.append("baggage", HeaderValue::from_static("a=1"));
+    /// headers.append("baggage", HeaderValue::from_static("b=2"));
+    /// assert_eq!(Baggage::from_headers(&headers).len(), 2);
+    /// ```
     pub fn from_headers(headers: &HeaderMap) -> Baggage {
         let mut baggage = Baggage::new();
         for value in headers.get_all(HEADER) {
@@ -184,7 +211,15 @@ impl Baggage {
         }
     }
 
-    /// The value of the first member with `key`.
+    /// The value of the first member with `key`, percent-decoded.
+    ///
+    /// ```
+    /// use ctxlocal::baggage::Baggage;
+    ///
+    /// let baggage = Baggage::parse(b"user=ada%20l,user=bob");
+    /// assert_eq!(baggage.get("user"), Some("ada l")); // the first one wins
+    /// assert_eq!(baggage.get("tenant"), None);
+    /// ```
     pub fn get(&self, key: &str) -> Option<&str> {
         self.members
             .iter()
@@ -193,6 +228,14 @@ impl Baggage {
     }
 
     /// `(key, value)` of each member, in order.
+    ///
+    /// ```
+    /// use ctxlocal::baggage::Baggage;
+    ///
+    /// let baggage = Baggage::parse(b"b=2,a=1");
+    /// let keys: Vec<_> = baggage.iter().map(|(key, _)| key).collect();
+    /// assert_eq!(keys, ["b", "a"]);
+    /// ```
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
         self.members
             .iter()
@@ -200,16 +243,31 @@ impl Baggage {
     }
 
     /// Number of members.
+    ///
+    /// ```
+    /// assert_eq!(ctxlocal::baggage::Baggage::parse(b"a=1, b=2").len(), 2);
+    /// ```
     pub fn len(&self) -> usize {
         self.members.len()
     }
 
     /// True if there is no member.
+    ///
+    /// ```
+    /// assert!(ctxlocal::baggage::Baggage::parse(b"not a member").is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.members.is_empty()
     }
 
     /// The header value to send (`None` if empty). Always valid, and within the limits.
+    ///
+    /// ```
+    /// use ctxlocal::baggage::Baggage;
+    ///
+    /// let value = Baggage::parse(b"note=a%2Cb").to_header_value().unwrap();
+    /// assert_eq!(value, "note=a%2Cb");
+    /// ```
     pub fn to_header_value(&self) -> Option<HeaderValue> {
         if self.members.is_empty() {
             return None;

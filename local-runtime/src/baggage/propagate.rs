@@ -15,6 +15,21 @@ use crate::propagation::registered;
 ///
 /// If two fields of the program are propagated under one key (see the
 /// [module documentation](crate::baggage)).
+///
+/// ```standalone_crate
+/// use ctxlocal::{async_local, baggage};
+///
+/// #[async_local]
+/// struct RequestCtx {
+///     #[local(propagate)]
+///     request_id: String,
+/// }
+///
+/// RequestCtx::set_request_id("r-1".into());
+/// let mut headers = http::HeaderMap::new();
+/// baggage::inject(&mut headers);
+/// assert_eq!(headers["baggage"], "request_id=r-1");
+/// ```
 pub fn inject(headers: &mut HeaderMap) {
     let registered = registered();
     let existing = Baggage::from_headers(headers);
@@ -48,6 +63,21 @@ pub fn inject(headers: &mut HeaderMap) {
 ///
 /// If two fields of the program are propagated under one key (see the
 /// [module documentation](crate::baggage)).
+///
+/// ```standalone_crate
+/// use ctxlocal::{async_local, baggage};
+///
+/// #[async_local]
+/// struct RequestCtx {
+///     #[local(propagate)]
+///     request_id: String,
+/// }
+///
+/// let mut headers = http::HeaderMap::new();
+/// headers.insert("baggage", "request_id=r-2".parse().unwrap());
+/// let context = baggage::extract(&headers);
+/// assert_eq!(context.run(RequestCtx::request_id).as_deref(), Some("r-2"));
+/// ```
 pub fn extract(headers: &HeaderMap) -> Context {
     extract_into(headers, Context::empty())
 }
@@ -59,6 +89,24 @@ pub fn extract(headers: &HeaderMap) -> Context {
 ///
 /// If two fields of the program are propagated under one key (see the
 /// [module documentation](crate::baggage)).
+///
+/// ```standalone_crate
+/// use ctxlocal::{async_local, baggage};
+///
+/// #[async_local]
+/// struct RequestCtx {
+///     #[local(propagate)]
+///     request_id: String,
+///     user: u64, // local only
+/// }
+///
+/// RequestCtx::set_user(7);
+/// let mut headers = http::HeaderMap::new();
+/// headers.insert("baggage", "request_id=r-3".parse().unwrap());
+/// let context = baggage::extract_into(&headers, ctxlocal::Context::current());
+/// let seen = context.run(|| (RequestCtx::request_id(), RequestCtx::user()));
+/// assert_eq!(seen, (Some("r-3".to_owned()), Some(7)));
+/// ```
 pub fn extract_into(headers: &HeaderMap, context: Context) -> Context {
     let baggage = Baggage::from_headers(headers);
     extract_baggage(&baggage, context)
@@ -70,6 +118,21 @@ pub fn extract_into(headers: &HeaderMap, context: Context) -> Context {
 ///
 /// If two fields of the program are propagated under one key (see the
 /// [module documentation](crate::baggage)).
+///
+/// ```standalone_crate
+/// use ctxlocal::{async_local, baggage};
+///
+/// #[async_local]
+/// struct RequestCtx {
+///     #[local(propagate)]
+///     request_id: String,
+/// }
+///
+/// // From a message queue's headers rather than HTTP:
+/// let baggage = baggage::Baggage::parse(b"request_id=r-4,other=x");
+/// let context = baggage::extract_baggage(&baggage, ctxlocal::Context::empty());
+/// assert_eq!(context.run(RequestCtx::request_id).as_deref(), Some("r-4"));
+/// ```
 pub fn extract_baggage(baggage: &Baggage, mut context: Context) -> Context {
     // First, so that a key shared by two fields is reported whatever the request carries.
     let registered = registered();
