@@ -4,7 +4,7 @@ use std::rc::Rc;
 
 use ctxlocal::async_local;
 
-struct Connection {
+pub struct Connection {
     queries: u32,
 }
 
