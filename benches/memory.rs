@@ -15,7 +15,7 @@ use std::hint::black_box;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicIsize, AtomicUsize, Ordering::Relaxed};
 
-use ctxlocal::{Context, FutureExt, async_local};
+use ctxlocal::{Context, ContextExt, async_local};
 
 #[path = "support/anchors.rs"]
 mod anchors;

@@ -17,6 +17,9 @@
 //!   with [`ctxlocal::spawn`];
 //! - a response middleware that copies the request id into the `x-request-id` response
 //!   header, reading it from the context;
+//! - a streaming endpoint (server-sent events): each event is made while the server streams
+//!   the body, after the handler returned, and still sees the request's id and user, because
+//!   `ScopeLayer` runs the response body in the request's context too;
 //! - log lines written through [`ctxlocal::tracing::ContextWriter`]: every line carries
 //!   ` request_id=... user=...` although no log call mentions them.
 //!
@@ -27,19 +30,22 @@
 //!
 //! `tests/examples/example_axum.rs` and the load test `tests/robustness/load.rs` run this app.
 
+use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::Path;
+use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderMap, HeaderValue, Request};
 use axum::middleware::map_response;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use ctxlocal::async_local;
 use ctxlocal::tower::ScopeLayer;
 use ctxlocal::tracing::ContextWriter;
+use futures::StreamExt;
 use http_body_util::{BodyExt, Empty};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::{HttpConnector, HttpInfo};
@@ -76,6 +82,7 @@ pub const PLACES: [&str; LOG_LINES_PER_REQUEST] = ["handler", "service", "db", "
 pub fn app() -> Router {
     Router::new()
         .route("/orders/{order}", get(get_order))
+        .route("/orders/{order}/events", get(order_events))
         .layer(map_response(echo_request_id))
         .layer(ScopeLayer::new(request_context))
 }
@@ -107,6 +114,23 @@ async fn get_order(Path(order): Path<u64>, headers: HeaderMap) -> String {
     lines.extend(service::order_summary(order).await);
     tracing::info!(order, "responding");
     lines.join("\n") + "\n"
+}
+
+/// How many events `GET /orders/{order}/events` streams.
+pub const EVENTS: usize = 3;
+
+/// `GET /orders/{order}/events`: server-sent events about the order. Each event is made when
+/// the server polls the body for it, after this handler has returned; it still sees the
+/// request's id and the user authenticated here.
+async fn order_events(Path(order): Path<u64>, headers: HeaderMap) -> Response {
+    authenticate(&headers);
+    let events = futures::stream::iter(0..EVENTS).then(move |n| async move {
+        tokio::task::yield_now().await;
+        let event = seen(&format!("order {order} event {n}"));
+        Ok::<_, Infallible>(format!("data: {event}\n\n"))
+    });
+    let headers = [(CONTENT_TYPE, "text/event-stream")];
+    (headers, Body::from_stream(events)).into_response()
 }
 
 /// Sets the current user for the rest of this request (and only this request).
@@ -273,6 +297,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         ("/orders/7", Some("req-7"), Some("ada")),
         ("/orders/8", Some("req-8"), None),
         ("/orders/9", None, Some("grace")),
+        ("/orders/10/events", Some("req-10"), Some("alan")),
     ];
     for (path, id, user) in requests {
         println!("GET {path} x-request-id: {id:?} x-user: {user:?}");

@@ -7,13 +7,15 @@
 #[doc = include_str!("../docs/async_local.md")]
 pub use ctxlocal_macros::async_local;
 
+#[allow(deprecated)]
+pub use ctxlocal_runtime::FutureExt;
 #[cfg(feature = "baggage")]
 pub use ctxlocal_runtime::baggage;
 #[cfg(feature = "tower")]
 pub use ctxlocal_runtime::tower;
 #[cfg(feature = "tracing")]
 pub use ctxlocal_runtime::tracing;
-pub use ctxlocal_runtime::{AccessError, AsyncLocal, Context, FutureExt, WithContext, thread};
+pub use ctxlocal_runtime::{AccessError, AsyncLocal, Context, ContextExt, WithContext, thread};
 #[cfg(feature = "tokio")]
 pub use ctxlocal_runtime::{async_to_sync, spawn, spawn_blocking, spawn_local, sync_to_async};
 

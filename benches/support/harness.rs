@@ -10,7 +10,7 @@ use std::future::Future;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use ctxlocal::{Context, FutureExt};
+use ctxlocal::{Context, ContextExt};
 use tokio::runtime::{Builder, Runtime};
 
 /// The runtimes the async benches run on, as `(name, multi_thread)` for [`runtime`]; the name

@@ -44,7 +44,7 @@ impl Context {
     ///
     /// It includes the values of `#[local(no_inherit)]` fields: it is what you carry
     /// explicitly. The spawning helpers ([`spawn`](crate::spawn),
-    /// [`FutureExt::in_current_context`](crate::FutureExt::in_current_context),
+    /// [`ContextExt::in_current_context`](crate::ContextExt::in_current_context),
     /// [`thread::spawn`](crate::thread::spawn), ...) start
     /// their children without those.
     ///

@@ -17,7 +17,7 @@ use core::fmt;
 ///   give each request its context with `ctxlocal::tower::ScopeLayer` (or, in middleware, run
 ///   the rest of the request inside it: `value.scope(next.run(req)).await`); for your own tasks
 ///   use [`spawn`](crate::spawn) / [`spawn_blocking`](crate::spawn_blocking), or wrap the future
-///   with [`FutureExt::in_current_context`](crate::FutureExt::in_current_context).
+///   with [`ContextExt::in_current_context`](crate::ContextExt::in_current_context).
 /// - **Thread exit.** The thread's local storage is being destroyed (for example from the
 ///   `Drop` of another thread-local), so its root context can no longer hold values.
 ///
@@ -142,7 +142,7 @@ impl fmt::Display for AccessError {
                  request its context with `ctxlocal::tower::ScopeLayer`, or in the middleware \
                  run the rest of the request inside it (`value.scope(next.run(req)).await`); \
                  for your own tasks use `ctxlocal::spawn` / `ctxlocal::spawn_blocking`, or wrap \
-                 the future with `.in_current_context()` (`ctxlocal::FutureExt`)",
+                 the future with `.in_current_context()` (`ctxlocal::ContextExt`)",
             ),
             Reason::ThreadExiting => f.write_str(
                 "cannot write a context value while this thread's local storage is being \

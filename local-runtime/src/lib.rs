@@ -27,8 +27,9 @@
 //!    and puts the previous one back, also on panic.
 //! 7. **Contexts.** `context.rs` is [`Context`]; `storage.rs` dispatches each mode to its
 //!    current table, so one generic implementation serves both modes.
-//! 8. **Futures.** `future.rs`: [`WithContext`], the wrapper that carries a context through
-//!    every poll, and [`FutureExt`].
+//! 8. **The wrapper.** `future/`: [`WithContext`], which carries a context through every
+//!    poll of a future (and, each in its own file behind its feature, of a stream, a sink, an
+//!    HTTP body), and [`ContextExt`], which makes it.
 //! 9. **Everything built on top.** `private/` (the operations behind generated accessors),
 //!    `bridge.rs` ([`sync_to_async`], [`async_to_sync`]), `spawn.rs` and `thread.rs` (spawning
 //!    with a snapshot), and the integrations, each behind its feature: `tower.rs`,
@@ -78,7 +79,8 @@ pub mod tracing;
 pub use bridge::{async_to_sync, sync_to_async};
 pub use context::{AsyncLocal, Context};
 pub use error::AccessError;
-pub use future::{FutureExt, WithContext};
+#[allow(deprecated)]
+pub use future::{ContextExt, FutureExt, WithContext};
 #[cfg(feature = "tokio")]
 pub use spawn::{spawn, spawn_blocking, spawn_local};
 

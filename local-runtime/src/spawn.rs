@@ -5,7 +5,7 @@ use core::future::Future;
 use tokio::task::JoinHandle;
 
 use crate::context::Context;
-use crate::future::{FutureExt, WithContext};
+use crate::future::{ContextExt, WithContext};
 use crate::thread_state::FrameKind;
 
 /// Spawns a task on the current tokio runtime, like [`tokio::spawn`], that starts with a

@@ -1,20 +1,22 @@
-//! Tower integration (feature `tower`): each request runs in a fresh context built from it.
+//! Tower integration (feature `tower`): each HTTP request, and its response body, runs in a
+//! fresh context built from the request.
 //!
 //! ```
 //! use std::convert::Infallible;
 //!
 //! use ctxlocal::async_local;
 //! use ctxlocal::tower::ScopeLayer;
-//! use tower::{Service, ServiceBuilder, ServiceExt, service_fn};
+//! use tower::{Service, ServiceBuilder, ServiceExt};
 //!
 //! #[async_local]
 //! struct RequestCtx {
 //!     request_id: String,
 //! }
 //!
-//! async fn handler(request: http::Request<()>) -> Result<String, Infallible> {
+//! async fn handler(request: http::Request<()>) -> Result<http::Response<String>, Infallible> {
 //!     // Deep in the handler: no parameter needed.
-//!     Ok(format!("{} handled {}", RequestCtx::request_id().unwrap(), request.uri()))
+//!     let text = format!("{} handled {}", RequestCtx::request_id().unwrap(), request.uri());
+//!     Ok(http::Response::new(text))
 //! }
 //!
 //! # #[tokio::main(flavor = "current_thread")]
@@ -35,51 +37,140 @@
 //!     .body(())
 //!     .unwrap();
 //! let response = service.ready().await.unwrap().call(request).await.unwrap();
-//! assert_eq!(response, "req-7 handled /orders");
+//! // The body is wrapped: it is polled in the request's context too.
+//! assert_eq!(response.into_body().into_inner(), "req-7 handled /orders");
 //! # }
 //! ```
 //!
 //! With axum: `Router::new().route(..).layer(ScopeLayer::new(..))`.
 
 use core::fmt;
-use core::task::{Context as TaskCx, Poll};
+use core::future::Future;
+use core::pin::Pin;
+use core::task::{Context as TaskCx, Poll, ready};
 
+use pin_project_lite::pin_project;
 use tower_layer::Layer;
 use tower_service::Service;
 
 use crate::context::{AsyncLocal, Context};
 use crate::future::WithContext;
 
-/// A [`Layer`] that runs each request in a fresh context holding the values `make` builds from
-/// the request.
+/// A [`Layer`] that runs each request in a fresh context built from it, and wraps the response
+/// body so that it is polled (and dropped) in that context too (rule E2).
 ///
-/// `make` returns an `#[async_local]` struct, or a tuple of them. The context starts empty:
-/// nothing from the connection's task or from an earlier request on the same connection is
-/// visible. The inner service's `call` and the future it returns both run in it, so values the
-/// handler sets (the authenticated user, say) are seen by everything the request does, and by
-/// nothing else.
+/// The context starts empty: nothing from the connection's task or from an earlier request on
+/// the same connection is visible. The inner service's `call`, the future it returns, and the
+/// response body (a stream, server-sent events, a file) that the server polls after the
+/// handler returned all run in it, so values the handler sets (the authenticated user, say)
+/// are seen by everything the request does, and by nothing else. The body continues with the
+/// values as the handler left them: a private snapshot, so its own writes stay in it.
+///
+/// Two ways to build the context:
+///
+/// - [`ScopeLayer::new`]: `make` returns an `#[async_local]` struct (or a tuple of them) and
+///   every field is set;
+/// - [`ScopeLayer::init`]: `init` runs in the fresh context and sets the fields it wants with
+///   the generated setters; the others stay unset (`is_*_set()` is false, reads give `None` or
+///   the declared default).
+///
+/// The service's responses must be `http::Response<B>`; it returns
+/// `http::Response<WithContext<B>>`, which is a `http_body::Body` whenever `B` is one (axum,
+/// hyper and tonic accept it as is). Requests may be of any type.
 #[derive(Clone)]
-pub struct ScopeLayer<F> {
-    make: F,
+pub struct ScopeLayer<M> {
+    make: M,
 }
 
-impl<F> ScopeLayer<F> {
-    /// A layer that builds each request's context with `make`.
+/// How a [`ScopeLayer`] built with [`ScopeLayer::new`] makes a request's context: from the
+/// struct (or tuple of structs) that the closure returns.
+#[derive(Clone)]
+pub struct FromValues<F>(F);
+
+/// How a [`ScopeLayer`] built with [`ScopeLayer::init`] makes a request's context: by running
+/// the closure in a fresh, empty context.
+#[derive(Clone)]
+pub struct FromInit<F>(F);
+
+impl<F> ScopeLayer<FromValues<F>> {
+    /// A layer that builds each request's context from the value `make` returns for it: an
+    /// `#[async_local]` struct or a tuple of them, with every field set.
+    ///
+    /// ```
+    /// use ctxlocal::async_local;
+    /// use ctxlocal::tower::ScopeLayer;
+    ///
+    /// #[async_local]
+    /// struct RequestCtx {
+    ///     path: String,
+    /// }
+    ///
+    /// let layer = ScopeLayer::new(|request: &http::Request<()>| RequestCtx {
+    ///     path: request.uri().path().to_owned(),
+    /// });
+    /// # let _ = layer;
+    /// ```
     pub fn new(make: F) -> Self {
-        ScopeLayer { make }
+        ScopeLayer {
+            make: FromValues(make),
+        }
     }
 }
 
-impl<F> fmt::Debug for ScopeLayer<F> {
+impl<F> ScopeLayer<FromInit<F>> {
+    /// A layer that builds each request's context by running `init` in it: the context starts
+    /// empty, `init` sets what it wants (with the generated `set_*` accessors, or
+    /// `value.set()`), and fields it leaves alone stay unset.
+    ///
+    /// ```
+    /// use std::convert::Infallible;
+    ///
+    /// use ctxlocal::async_local;
+    /// use ctxlocal::tower::ScopeLayer;
+    /// use tower::{ServiceBuilder, ServiceExt};
+    ///
+    /// #[async_local]
+    /// struct RequestCtx {
+    ///     request_id: String,
+    ///     #[local(default = 3)]
+    ///     retries: u32,
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let service = ServiceBuilder::new()
+    ///     .layer(ScopeLayer::init(|request: &http::Request<()>| {
+    ///         // Only requests that bring an id get one.
+    ///         if let Some(id) = request.headers().get("x-request-id") {
+    ///             RequestCtx::set_request_id(id.to_str().unwrap().to_owned());
+    ///         }
+    ///     }))
+    ///     .service_fn(|_: http::Request<()>| async {
+    ///         let seen = (RequestCtx::is_request_id_set(), RequestCtx::retries());
+    ///         Ok::<_, Infallible>(http::Response::new(seen))
+    ///     });
+    /// let anonymous = http::Request::new(());
+    /// let response = service.oneshot(anonymous).await.unwrap();
+    /// assert_eq!(response.into_body().into_inner(), (false, 3));
+    /// # }
+    /// ```
+    pub fn init(init: F) -> Self {
+        ScopeLayer {
+            make: FromInit(init),
+        }
+    }
+}
+
+impl<M> fmt::Debug for ScopeLayer<M> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ScopeLayer").finish_non_exhaustive()
     }
 }
 
-impl<S, F: Clone> Layer<S> for ScopeLayer<F> {
-    type Service = Scope<S, F>;
+impl<S, M: Clone> Layer<S> for ScopeLayer<M> {
+    type Service = Scope<S, M>;
 
-    fn layer(&self, inner: S) -> Scope<S, F> {
+    fn layer(&self, inner: S) -> Scope<S, M> {
         Scope {
             inner,
             make: self.make.clone(),
@@ -89,34 +180,101 @@ impl<S, F: Clone> Layer<S> for ScopeLayer<F> {
 
 /// The [`Service`] made by [`ScopeLayer`].
 #[derive(Clone)]
-pub struct Scope<S, F> {
+pub struct Scope<S, M> {
     inner: S,
-    make: F,
+    make: M,
 }
 
-impl<S, F> fmt::Debug for Scope<S, F> {
+impl<S, M> fmt::Debug for Scope<S, M> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Scope").finish_non_exhaustive()
     }
 }
 
-impl<S, F, Request, T> Service<Request> for Scope<S, F>
+mod sealed {
+    use crate::future::WithContext;
+
+    /// How a [`super::ScopeLayer`] starts a request: builds its context and calls the inner
+    /// service in it. Sealed: implemented by [`super::FromValues`] and [`super::FromInit`].
+    pub trait Start<Request> {
+        fn start<T>(&mut self, request: Request, call: impl FnOnce(Request) -> T)
+        -> WithContext<T>;
+    }
+}
+
+impl<F, T, Request> sealed::Start<Request> for FromValues<F>
 where
-    S: Service<Request>,
     F: FnMut(&Request) -> T,
     T: AsyncLocal,
 {
-    type Response = S::Response;
+    fn start<R>(&mut self, request: Request, call: impl FnOnce(Request) -> R) -> WithContext<R> {
+        let context = Context::empty().with((self.0)(&request));
+        WithContext::start(context, || call(request))
+    }
+}
+
+impl<F, Request> sealed::Start<Request> for FromInit<F>
+where
+    F: FnMut(&Request),
+{
+    fn start<R>(&mut self, request: Request, call: impl FnOnce(Request) -> R) -> WithContext<R> {
+        let init = &mut self.0;
+        WithContext::start(Context::empty(), || {
+            init(&request);
+            call(request)
+        })
+    }
+}
+
+impl<S, M, Request, B> Service<Request> for Scope<S, M>
+where
+    S: Service<Request, Response = http::Response<B>>,
+    M: sealed::Start<Request>,
+{
+    type Response = http::Response<WithContext<B>>;
     type Error = S::Error;
-    type Future = WithContext<S::Future>;
+    type Future = ResponseFuture<S::Future>;
 
     fn poll_ready(&mut self, cx: &mut TaskCx<'_>) -> Poll<Result<(), S::Error>> {
         self.inner.poll_ready(cx)
     }
 
     fn call(&mut self, request: Request) -> Self::Future {
-        let context = Context::empty().with((self.make)(&request));
         let inner = &mut self.inner;
-        WithContext::start(context, || inner.call(request))
+        ResponseFuture {
+            future: self.make.start(request, |request| inner.call(request)),
+        }
+    }
+}
+
+pin_project! {
+    /// The future of a [`Scope`]: the inner service's future in the request's context; its
+    /// response's body continues in that context.
+    #[must_use = "futures do nothing unless you `.await` or poll them"]
+    pub struct ResponseFuture<F> {
+        #[pin]
+        future: WithContext<F>,
+    }
+}
+
+impl<F, B, E> Future for ResponseFuture<F>
+where
+    F: Future<Output = Result<http::Response<B>, E>>,
+{
+    type Output = Result<http::Response<WithContext<B>>, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut TaskCx<'_>) -> Poll<Self::Output> {
+        let mut future = self.project().future;
+        let result = ready!(future.as_mut().poll(cx));
+        // The handler's future has completed (and was dropped in its context): the body goes
+        // on with the values as the handler left them.
+        let context = future.context_now();
+        Poll::Ready(result.map(|response| response.map(|body| WithContext::new(context, body))))
+    }
+}
+
+impl<F> fmt::Debug for ResponseFuture<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ResponseFuture").finish_non_exhaustive()
     }
 }

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context as TaskCx, Poll, Waker};
 
-use ctxlocal::{Context, FutureExt, async_local};
+use ctxlocal::{Context, ContextExt, async_local};
 
 /// Counts its drops in the shared counter (clones share it and are counted too).
 #[derive(Clone, Debug)]

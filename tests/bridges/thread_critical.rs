@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context as TaskCx, Poll, Waker};
 use std::thread::ThreadId;
 
-use ctxlocal::{Context, FutureExt, async_local};
+use ctxlocal::{Context, ContextExt, async_local};
 
 /// A connection-like handle that must stay on its thread: `Rc`, so not `Send`.
 #[derive(Debug)]

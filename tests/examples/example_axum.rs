@@ -183,3 +183,33 @@ fn outside_a_request_nothing_is_set() {
         "test request_id=<none> user=<none>"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_streamed_event_carries_its_requests_id_and_user() {
+    logs();
+    let (addr, server) = start("127.0.0.1:0").await.unwrap();
+    let client = client(8);
+    let handles: Vec<_> = (0..40u64)
+        .map(|n| {
+            let client = client.clone();
+            tokio::spawn(async move {
+                let id = format!("ev-{n}");
+                let user = format!("user-{n}");
+                let path = format!("/orders/{n}/events");
+                let reply = fetch(&client, addr, &path, Some(&id), Some(&user))
+                    .await
+                    .unwrap();
+                (n, reply)
+            })
+        })
+        .collect();
+    for handle in handles {
+        let (n, reply) = handle.await.unwrap();
+        assert_eq!(reply.status, 200);
+        let expected: String = (0..axum_request_id::EVENTS)
+            .map(|i| format!("data: order {n} event {i} request_id=ev-{n} user=user-{n}\n\n"))
+            .collect();
+        assert_eq!(reply.body, expected, "request {n}");
+    }
+    server.abort();
+}

@@ -12,12 +12,19 @@ use crate::support;
 
 use std::convert::Infallible;
 
+use ctxlocal::WithContext;
 use ctxlocal::baggage::{self, ExtractLayer, InjectLayer};
 use ctxlocal::tower::ScopeLayer;
 use ctxlocal::{Context, async_local};
 use http::{HeaderMap, HeaderValue, Request};
 use support::{Rng, random_yields};
 use tower::{Service, ServiceBuilder, ServiceExt, service_fn};
+
+/// The value a handler returned, out of the response `ScopeLayer` made (its body runs in the
+/// request's context; here the body is the plain value the handler returned).
+fn into_body<T>(response: http::Response<WithContext<T>>) -> T {
+    response.into_body().into_inner()
+}
 
 #[async_local]
 struct RequestCtx {
@@ -120,7 +127,9 @@ async fn extract_layer_alone_adds_to_the_context_it_is_called_in() {
 #[tokio::test(flavor = "current_thread")]
 async fn extract_layer_inside_a_scope_layer_overrides_its_defaults() {
     let service = ServiceBuilder::new()
+        .map_response(into_body)
         .layer(ScopeLayer::new(scope_defaults))
+        .map_response(http::Response::new)
         .layer(ExtractLayer::new())
         .service(reporting_handler());
     let cases: [(Option<&str>, Seen); 4] = [
@@ -153,7 +162,9 @@ async fn extract_layer_outside_a_scope_layer_is_overridden_by_it() {
     // not in it. This is why `ExtractLayer` goes inside.
     let service = ServiceBuilder::new()
         .layer(ExtractLayer::new())
+        .map_response(into_body)
         .layer(ScopeLayer::new(scope_defaults))
+        .map_response(http::Response::new)
         .service(reporting_handler());
     let (in_call, after_await) = service
         .oneshot(request(Some("request_id=r6,user.id=42")))
@@ -296,11 +307,13 @@ where
 async fn a_request_crosses_two_hops_with_values_set_along_the_way() {
     // C: reports what it sees.
     let service_c = ServiceBuilder::new()
+        .map_response(into_body)
         .layer(ScopeLayer::new(|_: &Request<()>| RequestCtx {
             request_id: "c-default".into(),
             user: None,
             origin: "c".into(),
         }))
+        .map_response(http::Response::new)
         .layer(ExtractLayer::new())
         .service_fn(|_: Request<()>| async { Ok::<_, Infallible>(seen()) });
     // B: authenticates the user, then calls C.
@@ -336,11 +349,13 @@ async fn a_request_crosses_two_hops_with_values_set_along_the_way() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_thousand_concurrent_requests_each_carry_their_own_values() {
     let server = ServiceBuilder::new()
+        .map_response(into_body)
         .layer(ScopeLayer::new(|_: &Request<()>| RequestCtx {
             request_id: "unset".into(),
             user: None,
             origin: "server".into(),
         }))
+        .map_response(http::Response::new)
         .layer(ExtractLayer::new())
         .service_fn(|request: Request<()>| async move {
             let header = request

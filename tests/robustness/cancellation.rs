@@ -21,7 +21,7 @@ use std::sync::Arc;
 use std::sync::mpsc;
 use std::time::Duration;
 
-use ctxlocal::{Context, FutureExt, async_local};
+use ctxlocal::{Context, ContextExt, async_local};
 use support::{Counted, Counters, PendingOnce, on_fresh_thread, poll_once, poll_times};
 
 #[async_local]

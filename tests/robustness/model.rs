@@ -51,7 +51,7 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context as TaskCx, Waker};
 use std::time::Duration;
 
-use ctxlocal::{Context, FutureExt, async_local};
+use ctxlocal::{Context, ContextExt, async_local};
 use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestError, TestRunner};

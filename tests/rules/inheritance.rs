@@ -1,7 +1,7 @@
 //! Rule D3: tasks started by `ctxlocal::spawn`, `spawn_local`, or any future wrapped with
 //! `.in_current_context()` start with a snapshot of the spawner's values at spawn time.
 
-use ctxlocal::{FutureExt, async_local};
+use ctxlocal::{ContextExt, async_local};
 
 #[async_local]
 struct Local {

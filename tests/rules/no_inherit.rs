@@ -3,7 +3,7 @@
 //! logical flow, carry it. A request's database transaction must not leak into a background
 //! job spawned from the request.
 
-use ctxlocal::{Context, FutureExt, async_local};
+use ctxlocal::{Context, ContextExt, async_local};
 
 #[async_local]
 struct Request {

@@ -8,7 +8,7 @@ use crate::support;
 use std::sync::Arc;
 use std::sync::mpsc;
 
-use ctxlocal::{Context, FutureExt, async_local, async_to_sync, sync_to_async};
+use ctxlocal::{Context, ContextExt, async_local, async_to_sync, sync_to_async};
 use tokio::sync::oneshot;
 
 #[async_local]
