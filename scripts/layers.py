@@ -16,8 +16,10 @@ MAX_LINES = 500
 
 # Bottom first. A file imports only from lines above its own.
 LAYERS = [
-    # 1. cells, modes, errors, what structs offer to integrations
-    ["error", "mode", "cow_arc", "hooks", "trace_value"],
+    # 1. cells, modes, errors, strict mode, what structs offer to integrations
+    ["error", "mode", "cow_arc", "trace_value"],
+    ["strict"],
+    ["hooks"],
     # 2. one struct's values
     ["field", "struct_key"],
     # bounds on field types, one error each

@@ -15,7 +15,9 @@ pub use ctxlocal_runtime::baggage;
 pub use ctxlocal_runtime::tower;
 #[cfg(feature = "tracing")]
 pub use ctxlocal_runtime::tracing;
-pub use ctxlocal_runtime::{AccessError, AsyncLocal, Context, ContextExt, WithContext, thread};
+pub use ctxlocal_runtime::{
+    AccessError, AsyncLocal, Context, ContextExt, WithContext, strict, thread,
+};
 #[cfg(feature = "tokio")]
 pub use ctxlocal_runtime::{async_to_sync, spawn, spawn_blocking, spawn_local, sync_to_async};
 

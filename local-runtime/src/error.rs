@@ -131,18 +131,25 @@ impl AccessError {
     }
 }
 
+/// Where untracked work runs, for the messages of refused writes and of strict-mode reads.
+pub(crate) const UNTRACKED_WHERE: &str = "in a tokio task that ctxlocal did not start (a \
+     `tokio::spawn` task, a `spawn_blocking` closure, or a framework's own task such as axum \
+     middleware added with `from_fn`)";
+
+/// What to do about untracked work, for the same messages.
+pub(crate) const UNTRACKED_FIX: &str = "In a server, give each request its context with \
+     `ctxlocal::tower::ScopeLayer`, or in the middleware run the rest of the request inside it \
+     (`value.scope(next.run(req)).await`); for your own tasks use `ctxlocal::spawn` / \
+     `ctxlocal::spawn_blocking`, or wrap the future with `.in_current_context()` \
+     (`ctxlocal::ContextExt`)";
+
 impl fmt::Display for AccessError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.reason {
-            Reason::UntrackedTask => f.write_str(
-                "cannot write a context value in a tokio task that ctxlocal did not start (a \
-                 `tokio::spawn` task, a `spawn_blocking` closure, or a framework's own task such \
-                 as axum middleware added with `from_fn`): such a task carries no context, and \
-                 the value would leak to other tasks on this thread. In a server, give each \
-                 request its context with `ctxlocal::tower::ScopeLayer`, or in the middleware \
-                 run the rest of the request inside it (`value.scope(next.run(req)).await`); \
-                 for your own tasks use `ctxlocal::spawn` / `ctxlocal::spawn_blocking`, or wrap \
-                 the future with `.in_current_context()` (`ctxlocal::ContextExt`)",
+            Reason::UntrackedTask => write!(
+                f,
+                "cannot write a context value {UNTRACKED_WHERE}: such a task carries no \
+                 context, and the value would leak to other tasks on this thread. {UNTRACKED_FIX}"
             ),
             Reason::ThreadExiting => f.write_str(
                 "cannot write a context value while this thread's local storage is being \

@@ -86,11 +86,13 @@ fn as_static(node: *mut StructHooks) -> Option<&'static StructHooks> {
 }
 
 /// Calls `visit(name, value)` for every `#[local(trace)]` field set in the current context,
-/// across all structs.
+/// across all structs. Exempt from strict mode: in untracked work there are none.
 pub fn visit_trace_fields(visit: &mut dyn FnMut(&'static str, &dyn fmt::Display)) {
-    for hooks in registered() {
-        if let Some(trace) = hooks.trace {
-            trace(visit);
+    crate::strict::lenient(|| {
+        for hooks in registered() {
+            if let Some(trace) = hooks.trace {
+                trace(visit);
+            }
         }
-    }
+    })
 }

@@ -64,6 +64,7 @@ mod propagation;
 #[cfg(feature = "tokio")]
 mod spawn;
 mod storage;
+pub mod strict;
 mod struct_key;
 mod table;
 pub mod thread;

@@ -173,7 +173,7 @@ impl TcThread {
 #[inline]
 pub(crate) fn read<R>(f: impl FnOnce(Option<&Table<ThisThread>>) -> R) -> R {
     with_state(|state| {
-        let Some(id) = state.tc_namespace() else {
+        let Some(id) = state.tc_namespace_for_read() else {
             return f(None);
         };
         with_tc(

@@ -14,6 +14,7 @@ mod isolation;
 mod no_inherit;
 mod same_task;
 mod scopes;
+mod strict_mode;
 mod thread_exit;
 mod threads;
 mod unset;

@@ -214,6 +214,25 @@ impl State {
         }
     }
 
+    /// [`State::tc_namespace`] for a field read: where the namespace is hidden because this is
+    /// untracked work (where a write would be refused), strict mode panics (rule E5).
+    #[inline]
+    pub(crate) fn tc_namespace_for_read(&self) -> Option<u64> {
+        let id = self.tc_namespace();
+        if id.is_none() && crate::strict::may_apply() && self.tc_untracked() {
+            crate::strict::untracked_read();
+        }
+        id
+    }
+
+    /// True where thread-critical writes are refused as untracked work (see
+    /// [`State::tc_namespace_for_write`]).
+    #[cold]
+    fn tc_untracked(&self) -> bool {
+        let tc = self.tc.get();
+        !self.is_tracked() || (tc & TC_BOUND == 0 && tc & BLOCKING == 0 && !self.outside_tasks())
+    }
+
     /// Like [`State::tc_namespace`], allocating the bound task's id on its first write.
     #[inline]
     pub(crate) fn tc_namespace_for_write(&self) -> Result<u64, AccessError> {
@@ -267,10 +286,17 @@ impl State {
         Some(table)
     }
 
-    /// The context reads see (see [`State::visible_shared`]).
+    /// The context field reads see (see [`State::visible_shared`]). Where nothing is visible
+    /// because this is untracked work, strict mode panics (rule E5): that check is on the path
+    /// that already returns "not visible", and costs one relaxed load until strict mode is
+    /// first switched on.
     #[inline]
     pub(crate) fn visible(&self) -> Option<&Table> {
-        self.visible_shared().map(|table| &**table)
+        let visible = self.visible_shared();
+        if visible.is_none() && crate::strict::may_apply() && !self.is_tracked() {
+            crate::strict::untracked_read();
+        }
+        visible.map(|table| &**table)
     }
 
     /// A snapshot of the visible context (one reference count increment).
