@@ -40,7 +40,7 @@ LAYERS = [
     # 9. everything built on top
     ["propagation"],
     ["private", "private::accessors"],
-    ["bridge", "spawn", "thread", "tower", "tracing"],
+    ["bridge", "spawn", "thread", "tower", "tracing", "rayon"],
     ["baggage"],
 ]
 

@@ -11,6 +11,8 @@ pub use ctxlocal_macros::async_local;
 pub use ctxlocal_runtime::FutureExt;
 #[cfg(feature = "baggage")]
 pub use ctxlocal_runtime::baggage;
+#[cfg(feature = "rayon")]
+pub use ctxlocal_runtime::rayon;
 #[cfg(feature = "tower")]
 pub use ctxlocal_runtime::tower;
 #[cfg(feature = "tracing")]

@@ -61,6 +61,8 @@ mod install;
 mod mode;
 mod private;
 mod propagation;
+#[cfg(feature = "rayon")]
+pub mod rayon;
 #[cfg(feature = "tokio")]
 mod spawn;
 mod storage;

@@ -159,6 +159,15 @@ impl<T> WithContext<T> {
         }
     }
 
+    /// Takes the wrapper apart: the context it carries (with the writes made so far) and the
+    /// inner value, which from now on runs wherever its new owner polls it.
+    #[cfg(feature = "rayon")]
+    pub(crate) fn into_parts(mut self) -> (Context, T) {
+        let table = self.table.take();
+        let inner = self.inner.take().expect(GONE);
+        (Context { table }, inner)
+    }
+
     /// Calls `f` with the inner value pinned, in the context: how every trait this wrapper
     /// forwards drives its inner value.
     ///
