@@ -40,7 +40,7 @@ LAYERS = [
     # 9. everything built on top
     ["propagation"],
     ["private", "private::accessors"],
-    ["bridge", "spawn", "thread", "tower", "tracing", "rayon"],
+    ["bridge", "spawn", "thread", "tower", "tracing", "rayon", "executor", "join_set", "hyper"],
     ["baggage"],
 ]
 

@@ -11,6 +11,8 @@ pub use ctxlocal_macros::async_local;
 pub use ctxlocal_runtime::FutureExt;
 #[cfg(feature = "baggage")]
 pub use ctxlocal_runtime::baggage;
+#[cfg(feature = "hyper")]
+pub use ctxlocal_runtime::hyper;
 #[cfg(feature = "rayon")]
 pub use ctxlocal_runtime::rayon;
 #[cfg(feature = "tower")]
@@ -18,10 +20,12 @@ pub use ctxlocal_runtime::tower;
 #[cfg(feature = "tracing")]
 pub use ctxlocal_runtime::tracing;
 pub use ctxlocal_runtime::{
-    AccessError, AsyncLocal, Context, ContextExt, WithContext, strict, thread,
+    AccessError, AsyncLocal, Context, ContextExt, WithContext, spawn_with, strict, thread,
 };
 #[cfg(feature = "tokio")]
-pub use ctxlocal_runtime::{async_to_sync, spawn, spawn_blocking, spawn_local, sync_to_async};
+pub use ctxlocal_runtime::{
+    JoinSetExt, async_to_sync, spawn, spawn_blocking, spawn_local, sync_to_async,
+};
 
 /// Items used by code that `#[async_local]` generates. Not a public API: no stability
 /// guarantees, may change in any release.

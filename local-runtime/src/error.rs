@@ -16,7 +16,8 @@ use core::fmt;
 ///   its thread with other tasks, so a value written there would leak to them. In a server,
 ///   give each request its context with `ctxlocal::tower::ScopeLayer` (or, in middleware, run
 ///   the rest of the request inside it: `value.scope(next.run(req)).await`); for your own tasks
-///   use [`spawn`](crate::spawn) / [`spawn_blocking`](crate::spawn_blocking), or wrap the future
+///   use [`spawn`](crate::spawn) / [`spawn_blocking`](crate::spawn_blocking) (in a `JoinSet`,
+///   `ctxlocal::JoinSetExt`; for hyper's tasks, `ctxlocal::hyper::ContextExecutor`), or wrap the future
 ///   with [`ContextExt::in_current_context`](crate::ContextExt::in_current_context).
 /// - **Thread exit.** The thread's local storage is being destroyed (for example from the
 ///   `Drop` of another thread-local), so its root context can no longer hold values.
@@ -140,7 +141,8 @@ pub(crate) const UNTRACKED_WHERE: &str = "in a tokio task that ctxlocal did not 
 pub(crate) const UNTRACKED_FIX: &str = "In a server, give each request its context with \
      `ctxlocal::tower::ScopeLayer`, or in the middleware run the rest of the request inside it \
      (`value.scope(next.run(req)).await`); for your own tasks use `ctxlocal::spawn` / \
-     `ctxlocal::spawn_blocking`, or wrap the future with `.in_current_context()` \
+     `ctxlocal::spawn_blocking` (in a `JoinSet`: `ctxlocal::JoinSetExt`; for hyper's tasks: \
+     `ctxlocal::hyper::ContextExecutor`), or wrap the future with `.in_current_context()` \
      (`ctxlocal::ContextExt`)";
 
 impl fmt::Display for AccessError {

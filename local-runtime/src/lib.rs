@@ -11,8 +11,9 @@
 //!
 //! 1. **Cells and modes.** `cow_arc.rs` is the reference-counted, copy-on-write cell behind
 //!    every value and every table (and its type-erased form); `mode.rs` names the two storage
-//!    modes (`AnyThread`, `ThisThread`); `error.rs` is [`AccessError`]; `hooks.rs` and
-//!    `trace_value.rs` let structs offer their `#[local(trace)]` fields to log integrations.
+//!    modes (`AnyThread`, `ThisThread`); `error.rs` is [`AccessError`]; above them
+//!    `strict.rs`, the [`strict`] mode switch (rule E5), then `hooks.rs` and `trace_value.rs`,
+//!    which let structs offer their `#[local(trace)]` fields to log integrations.
 //! 2. **One struct's values.** `field.rs`: a field's [`Slot`](__private::Slot) and what a write
 //!    displaces from it; `struct_key.rs`: a struct's key and its values table (`Values`);
 //!    above them `checks.rs`, the bounds on field types that fail with one error each.
@@ -31,9 +32,11 @@
 //!    poll of a future (and, each in its own file behind its feature, of a stream, a sink, an
 //!    HTTP body), and [`ContextExt`], which makes it.
 //! 9. **Everything built on top.** `private/` (the operations behind generated accessors),
-//!    `bridge.rs` ([`sync_to_async`], [`async_to_sync`]), `spawn.rs` and `thread.rs` (spawning
-//!    with a snapshot), and the integrations, each behind its feature: `tower.rs`,
-//!    `tracing.rs`, `propagation.rs` with `baggage.rs`.
+//!    `bridge.rs` ([`sync_to_async`], [`async_to_sync`]), `spawn.rs`, `thread.rs`,
+//!    `join_set.rs` and `executor.rs` (spawning with a snapshot: tokio, threads, `JoinSet`,
+//!    any executor), and the integrations, each behind its feature: `tower.rs` (requests and
+//!    their response bodies), `rayon.rs`, `hyper.rs`, `tracing.rs`, `propagation.rs` with
+//!    `baggage/`.
 //!
 //! `unsafe` code lives in `cow_arc.rs` (the cells), `table/` (the typed view of erased
 //! entries), `thread_state.rs` and `thread_critical.rs` (access to thread state under the
@@ -54,10 +57,15 @@ mod checks;
 mod context;
 mod cow_arc;
 mod error;
+mod executor;
 mod field;
 mod future;
 mod hooks;
+#[cfg(feature = "hyper")]
+pub mod hyper;
 mod install;
+#[cfg(feature = "tokio")]
+mod join_set;
 mod mode;
 mod private;
 mod propagation;
@@ -82,8 +90,11 @@ pub mod tracing;
 pub use bridge::{async_to_sync, sync_to_async};
 pub use context::{AsyncLocal, Context};
 pub use error::AccessError;
+pub use executor::spawn_with;
 #[allow(deprecated)]
 pub use future::{ContextExt, FutureExt, WithContext};
+#[cfg(feature = "tokio")]
+pub use join_set::JoinSetExt;
 #[cfg(feature = "tokio")]
 pub use spawn::{spawn, spawn_blocking, spawn_local};
 

@@ -7,6 +7,7 @@ mod support;
 mod baggage_interop;
 mod baggage_layers;
 mod edges_context_ext;
+mod edges_executors;
 mod edges_rayon;
 mod edges_response_bodies;
 mod tower_layer;

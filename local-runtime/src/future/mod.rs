@@ -174,6 +174,7 @@ impl<T> WithContext<T> {
     /// # Panics
     ///
     /// If the inner future has completed (and was dropped).
+    #[cfg(any(feature = "futures", feature = "tower"))]
     #[inline]
     pub(crate) fn in_context_pinned<R>(
         self: Pin<&mut Self>,
@@ -190,6 +191,7 @@ impl<T> WithContext<T> {
 
     /// The wrapped value, if a future has not completed yet (for `&self` queries such as
     /// `size_hint`, which run no code that needs the context).
+    #[cfg(any(feature = "futures", feature = "tower", feature = "rayon"))]
     #[inline]
     pub(crate) fn inner_ref(&self) -> Option<&T> {
         self.inner.as_ref()
