@@ -73,6 +73,13 @@ fn every_kind_of_read_in_a_plain_tokio_task_panics_with_guidance() {
             ("thread-critical handle", || {
                 Connection::handle();
             }),
+            // An explicit frame inside a plain task carries default-mode values, but the
+            // thread's thread-critical namespace stays hidden there (writes are refused).
+            ("thread-critical handle in Context::run", || {
+                Context::empty().run(|| {
+                    Connection::handle();
+                })
+            }),
         ];
         for (what, read) in reads {
             let message = panic_of_plain_task(async move { read() }).await;
