@@ -17,7 +17,9 @@ use tower_service::Service;
 /// use ctxlocal::baggage::ExtractLayer;
 /// use ctxlocal::tower::ScopeLayer;
 /// # #[ctxlocal::async_local] struct RequestCtx { #[local(propagate)] user: String }
-/// # let handler = tower::service_fn(|_: http::Request<()>| async { Ok::<_, std::convert::Infallible>(()) });
+/// # let handler = tower::service_fn(|_: http::Request<()>| async {
+/// #     Ok::<_, std::convert::Infallible>(http::Response::new(()))
+/// # });
 ///
 /// let service = tower::ServiceBuilder::new()
 ///     .layer(ScopeLayer::new(|_: &http::Request<()>| RequestCtx { user: "anonymous".into() }))
