@@ -40,6 +40,22 @@ use crate::future::{ContextExt, WithContext};
 
 /// A [`hyper::rt::Executor`] that runs each future in a snapshot of the context current when
 /// it is handed over, on the executor it wraps.
+///
+/// ```
+/// use ctxlocal::hyper::ContextExecutor;
+/// use hyper::rt::Executor;
+/// # #[ctxlocal::async_local] struct RequestCtx { id: u64 }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let executor = ContextExecutor::tokio();
+/// let (tx, rx) = tokio::sync::oneshot::channel();
+/// RequestCtx::set_id(8);
+/// // What hyper does with its connection tasks: they start with a snapshot of this context.
+/// executor.execute(async move { tx.send(RequestCtx::id()).unwrap() });
+/// assert_eq!(rx.await.unwrap(), Some(8));
+/// # }
+/// ```
 #[derive(Clone, Copy, Debug, Default)]
 pub struct ContextExecutor<E> {
     inner: E,

@@ -183,6 +183,16 @@ where
 }
 
 /// A [`rayon::Scope`] whose jobs carry the context: made by [`scope`].
+///
+/// ```
+/// # #[ctxlocal::async_local] struct RequestCtx { id: u64 }
+/// RequestCtx::set_id(2);
+/// let seen = std::sync::Mutex::new(Vec::new());
+/// ctxlocal::rayon::scope(|scope: &ctxlocal::rayon::Scope<'_, '_>| {
+///     scope.spawn(|_| seen.lock().unwrap().push(RequestCtx::id()));
+/// });
+/// assert_eq!(seen.into_inner().unwrap(), [Some(2)]);
+/// ```
 #[derive(Clone, Copy)]
 pub struct Scope<'a, 'scope> {
     inner: &'a ::rayon::Scope<'scope>,

@@ -77,6 +77,25 @@ use crate::future::WithContext;
 /// The service's responses must be `http::Response<B>`; it returns
 /// `http::Response<WithContext<B>>`, which is a `http_body::Body` whenever `B` is one (axum,
 /// hyper and tonic accept it as is). Requests may be of any type.
+///
+/// ```
+/// use ctxlocal::async_local;
+/// use ctxlocal::tower::ScopeLayer;
+///
+/// #[async_local]
+/// struct RequestCtx {
+///     request_id: String,
+/// }
+///
+/// let service = tower::ServiceBuilder::new()
+///     .layer(ScopeLayer::new(|_: &http::Request<()>| RequestCtx {
+///         request_id: "generated".into(),
+///     }))
+///     .service_fn(|_: http::Request<()>| async {
+///         Ok::<_, std::convert::Infallible>(http::Response::new(RequestCtx::request_id()))
+///     });
+/// # let _ = service;
+/// ```
 #[derive(Clone)]
 pub struct ScopeLayer<M> {
     make: M,
@@ -84,11 +103,27 @@ pub struct ScopeLayer<M> {
 
 /// How a [`ScopeLayer`] built with [`ScopeLayer::new`] makes a request's context: from the
 /// struct (or tuple of structs) that the closure returns.
+///
+/// ```
+/// use ctxlocal::tower::{FromValues, ScopeLayer};
+/// # #[ctxlocal::async_local] struct RequestCtx { id: u64 }
+///
+/// let layer: ScopeLayer<FromValues<_>> = ScopeLayer::new(|_: &http::Request<()>| RequestCtx { id: 1 });
+/// # let _ = layer;
+/// ```
 #[derive(Clone)]
 pub struct FromValues<F>(F);
 
 /// How a [`ScopeLayer`] built with [`ScopeLayer::init`] makes a request's context: by running
 /// the closure in a fresh, empty context.
+///
+/// ```
+/// use ctxlocal::tower::{FromInit, ScopeLayer};
+/// # #[ctxlocal::async_local] struct RequestCtx { id: u64 }
+///
+/// let layer: ScopeLayer<FromInit<_>> = ScopeLayer::init(|_: &http::Request<()>| RequestCtx::set_id(1));
+/// # let _ = layer;
+/// ```
 #[derive(Clone)]
 pub struct FromInit<F>(F);
 
@@ -179,6 +214,18 @@ impl<S, M: Clone> Layer<S> for ScopeLayer<M> {
 }
 
 /// The [`Service`] made by [`ScopeLayer`].
+///
+/// ```
+/// use ctxlocal::tower::{Scope, ScopeLayer};
+/// use tower::Layer;
+/// # #[ctxlocal::async_local] struct RequestCtx { id: u64 }
+///
+/// let handler = tower::service_fn(|_: http::Request<()>| async {
+///     Ok::<_, std::convert::Infallible>(http::Response::new(RequestCtx::id()))
+/// });
+/// let service: Scope<_, _> = ScopeLayer::new(|_: &http::Request<()>| RequestCtx { id: 1 }).layer(handler);
+/// # let _ = service;
+/// ```
 #[derive(Clone)]
 pub struct Scope<S, M> {
     inner: S,
@@ -250,6 +297,23 @@ where
 pin_project! {
     /// The future of a [`Scope`]: the inner service's future in the request's context; its
     /// response's body continues in that context.
+    ///
+    /// ```
+    /// use ctxlocal::tower::ScopeLayer;
+    /// use tower::{Layer, Service, ServiceExt};
+    /// # #[ctxlocal::async_local] struct RequestCtx { id: u64 }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let handler = tower::service_fn(|_: http::Request<()>| async {
+    ///     Ok::<_, std::convert::Infallible>(http::Response::new(RequestCtx::id()))
+    /// });
+    /// let mut service = ScopeLayer::new(|_: &http::Request<()>| RequestCtx { id: 4 }).layer(handler);
+    /// let future: ctxlocal::tower::ResponseFuture<_> =
+    ///     service.ready().await.unwrap().call(http::Request::new(()));
+    /// assert_eq!(future.await.unwrap().into_body().into_inner(), Some(4));
+    /// # }
+    /// ```
     #[must_use = "futures do nothing unless you `.await` or poll them"]
     pub struct ResponseFuture<F> {
         #[pin]
