@@ -10,8 +10,8 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use syn::{Data, DeriveInput, Fields};
 
-use crate::model::{DEBUG_METHOD, Field, STRUCT_METHODS, Struct};
-use crate::parse::unsized_advice;
+use crate::model::{Accessor, Field, Struct, StructFn};
+use crate::valid::unsized_advice;
 
 pub(crate) fn fallback(input: &DeriveInput, partial: Option<&Struct>) -> TokenStream {
     let original = original_item(input);
@@ -54,32 +54,31 @@ fn stubs(input: &Struct) -> TokenStream {
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
     let mut seen = HashSet::new();
     let mut items = Vec::new();
-    let struct_methods = STRUCT_METHODS
-        .into_iter()
-        .chain(input.options.debug.then_some(DEBUG_METHOD));
-    for method in struct_methods {
-        seen.insert(method.to_owned());
-        let name = format_ident!("{}", method);
-        items.push(match method {
-            "scope" => quote! {
+    for function in input.struct_fns() {
+        let name = format_ident!("{}", function.name());
+        seen.insert(name.to_string());
+        items.push(match function {
+            StructFn::Scope => quote! {
                 #vis fn #name<__F: ::core::future::IntoFuture>(self, _future: __F)
                     -> #krate::WithContext<__F::IntoFuture> { loop {} }
             },
-            "sync_scope" => quote! {
+            StructFn::SyncScope => quote! {
                 #vis fn #name<__R>(self, _f: impl ::core::ops::FnOnce() -> __R) -> __R { loop {} }
             },
-            "set" => quote!(#vis fn #name(self) { loop {} }),
-            "clear" => quote!(#vis fn #name() { loop {} }),
-            _ => quote!(#vis fn #name() -> impl ::core::fmt::Debug { loop {} }),
+            StructFn::Set => quote!(#vis fn #name(self) { loop {} }),
+            StructFn::Clear => quote!(#vis fn #name() { loop {} }),
+            StructFn::DebugCurrent => {
+                quote!(#vis fn #name() -> impl ::core::fmt::Debug { loop {} })
+            }
         });
     }
     for field in &input.fields {
         if unsized_advice(&field.ty).is_some() {
             continue;
         }
-        for (index, (name, _)) in field.accessor_names().into_iter().enumerate() {
-            if seen.insert(name.clone()) {
-                items.push(field_stub(krate, field, index, &name));
+        for accessor in Accessor::ALL {
+            if seen.insert(accessor.name(&field.name)) {
+                items.push(field_stub(krate, field, accessor));
             }
         }
     }
@@ -91,42 +90,44 @@ fn stubs(input: &Struct) -> TokenStream {
     }
 }
 
-/// The stub of accessor number `index` of `field`, in the order of `Field::accessor_names`.
-fn field_stub(krate: &syn::Path, field: &Field, index: usize, name: &str) -> TokenStream {
+/// The stub of one accessor of `field`.
+fn field_stub(krate: &syn::Path, field: &Field, accessor: Accessor) -> TokenStream {
     let vis = &field.vis;
     let ty = &field.ty;
     let cfgs = &field.cfgs;
-    let ident = match index {
-        0 => field.ident.clone(),
-        _ => syn::Ident::new(name, field.ident.span()),
+    let ident = match accessor {
+        Accessor::Get => field.ident.clone(),
+        _ => syn::Ident::new(&accessor.name(&field.name), field.ident.span()),
     };
     let option = quote!(::core::option::Option);
     let has_default = field.default.is_some();
-    let signature = match index {
-        0 if has_default => quote!(fn #ident() -> #ty),
-        0 => quote!(fn #ident() -> #option<#ty>),
-        1 if has_default => {
+    let signature = match accessor {
+        Accessor::Get if has_default => quote!(fn #ident() -> #ty),
+        Accessor::Get => quote!(fn #ident() -> #option<#ty>),
+        Accessor::With if has_default => {
             quote!(fn #ident<__R>(_f: impl ::core::ops::FnOnce(&#ty) -> __R) -> __R)
         }
-        1 => quote!(fn #ident<__R>(_f: impl ::core::ops::FnOnce(#option<&#ty>) -> __R) -> __R),
-        2 => quote!(fn #ident() -> bool),
-        3 => quote!(fn #ident(_value: #ty)),
-        4 => quote! {
+        Accessor::With => {
+            quote!(fn #ident<__R>(_f: impl ::core::ops::FnOnce(#option<&#ty>) -> __R) -> __R)
+        }
+        Accessor::IsSet => quote!(fn #ident() -> bool),
+        Accessor::Set => quote!(fn #ident(_value: #ty)),
+        Accessor::TrySet => quote! {
             fn #ident(_value: #ty) -> ::core::result::Result<(), #krate::AccessError>
         },
-        5 => quote!(fn #ident(_value: #ty) -> #option<#ty>),
-        6 => quote!(fn #ident() -> #option<#ty>),
-        7 if has_default => {
+        Accessor::Replace => quote!(fn #ident(_value: #ty) -> #option<#ty>),
+        Accessor::Take => quote!(fn #ident() -> #option<#ty>),
+        Accessor::Update if has_default => {
             quote!(fn #ident<__R>(_f: impl ::core::ops::FnOnce(&mut #ty) -> __R) -> __R)
         }
-        7 => quote! {
+        Accessor::Update => quote! {
             fn #ident<__R>(_f: impl ::core::ops::FnOnce(&mut #option<#ty>) -> __R) -> __R
         },
-        8 => quote! {
+        Accessor::Scope => quote! {
             fn #ident<__F: ::core::future::IntoFuture>(_value: #ty, _future: __F)
                 -> #krate::WithContext<__F::IntoFuture>
         },
-        _ => quote! {
+        Accessor::SyncScope => quote! {
             fn #ident<__R>(_value: #ty, _f: impl ::core::ops::FnOnce() -> __R) -> __R
         },
     };

@@ -1,7 +1,10 @@
-//! The plain model of one `#[async_local]` struct: everything `expand` needs, already checked.
+//! The plain model of one `#[async_local]` struct, built by [`ast`](crate::ast) and checked by
+//! [`valid`](crate::valid): everything `expand` needs. Also the one list of the functions the
+//! macro generates ([`Accessor`], [`StructFn`]), which drives the collision check, the
+//! expansion and the fallback alike.
 
 use proc_macro2::{Ident, Span};
-use syn::{Attribute, Expr, Path, Type, Visibility};
+use syn::{Attribute, Expr, LitStr, Path, Type, Visibility};
 
 /// Where the values of a struct live.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -29,10 +32,18 @@ pub(crate) enum FieldDefault {
     Expr(Box<Expr>),
 }
 
+/// `#[local(propagate)]` or `#[local(propagate = "key")]`.
+pub(crate) struct Propagate {
+    /// The key given, if any (else the field's name is the key).
+    pub key: Option<LitStr>,
+    /// Where the option was written.
+    pub span: Span,
+}
+
 pub(crate) struct Field {
     /// Attributes kept on the struct's field (docs, `cfg`, others), without `#[local]`.
     pub attrs: Vec<Attribute>,
-    /// The `#[cfg]`s that decide whether the field exists (see `parse::existence_cfg`),
+    /// The `#[cfg]`s that decide whether the field exists (see `attr::existence_cfg`),
     /// repeated on everything generated for the field.
     pub cfgs: Vec<Attribute>,
     pub vis: Visibility,
@@ -42,12 +53,11 @@ pub(crate) struct Field {
     pub name: String,
     pub ty: Type,
     pub default: Option<FieldDefault>,
-    /// `#[local(no_inherit)]`: not carried into spawned tasks and threads.
-    pub no_inherit: bool,
+    /// `#[local(no_inherit)]`, where it was written: not carried into spawned tasks and threads.
+    pub no_inherit: Option<Span>,
     /// `#[local(trace)]`: shown on log events emitted in the context (feature `tracing`).
     pub trace: bool,
-    /// `#[local(propagate)]` / `#[local(propagate = "key")]`: the baggage key it travels under.
-    pub propagate: Option<String>,
+    pub propagate: Option<Propagate>,
 }
 
 pub(crate) struct Struct {
@@ -63,30 +73,115 @@ pub(crate) struct Struct {
     pub options: Options,
 }
 
-/// Names every struct gets, besides the per-field accessors (see `expand::struct_methods`).
-pub(crate) const STRUCT_METHODS: [&str; 4] = ["scope", "sync_scope", "set", "clear"];
-
-/// The method the `debug` option adds.
-pub(crate) const DEBUG_METHOD: &str = "debug_current";
-
 impl Field {
-    /// The accessors generated for this field, each with what it is (for diagnostics), in
-    /// this order: getter, `with_`, `is_*_set`, `set_`, `try_set_`, `replace_`, `take_`,
-    /// `update_`, `scope_`, `sync_scope_`. The one list both the collision check and the
-    /// expansion use.
-    pub(crate) fn accessor_names(&self) -> [(String, &'static str); 10] {
-        let name = &self.name;
-        [
-            (name.clone(), "getter"),
-            (format!("with_{name}"), "borrowing getter"),
-            (format!("is_{name}_set"), "`is_*_set` check"),
-            (format!("set_{name}"), "setter"),
-            (format!("try_set_{name}"), "fallible setter"),
-            (format!("replace_{name}"), "`replace_*` accessor"),
-            (format!("take_{name}"), "`take_*` accessor"),
-            (format!("update_{name}"), "`update_*` accessor"),
-            (format!("scope_{name}"), "`scope_*` accessor"),
-            (format!("sync_scope_{name}"), "`sync_scope_*` accessor"),
-        ]
+    /// The baggage key the field travels under, if it is propagated: the key given, or the
+    /// field's name.
+    pub(crate) fn propagate_key(&self) -> Option<String> {
+        let propagate = self.propagate.as_ref()?;
+        Some(match &propagate.key {
+            Some(key) => key.value(),
+            None => self.name.clone(),
+        })
+    }
+}
+
+impl Struct {
+    /// The functions generated once for the struct, in the order they are generated.
+    pub(crate) fn struct_fns(&self) -> impl Iterator<Item = StructFn> {
+        let debug = self.options.debug.then_some(StructFn::DebugCurrent);
+        StructFn::ALWAYS.into_iter().chain(debug)
+    }
+}
+
+/// The associated functions generated for each field, in the order they are generated.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Accessor {
+    Get,
+    With,
+    IsSet,
+    Set,
+    TrySet,
+    Replace,
+    Take,
+    Update,
+    Scope,
+    SyncScope,
+}
+
+impl Accessor {
+    pub(crate) const ALL: [Accessor; 10] = [
+        Accessor::Get,
+        Accessor::With,
+        Accessor::IsSet,
+        Accessor::Set,
+        Accessor::TrySet,
+        Accessor::Replace,
+        Accessor::Take,
+        Accessor::Update,
+        Accessor::Scope,
+        Accessor::SyncScope,
+    ];
+
+    /// The function's name for a field named `field` (without `r#`).
+    pub(crate) fn name(self, field: &str) -> String {
+        match self {
+            Accessor::Get => field.to_owned(),
+            Accessor::With => format!("with_{field}"),
+            Accessor::IsSet => format!("is_{field}_set"),
+            Accessor::Set => format!("set_{field}"),
+            Accessor::TrySet => format!("try_set_{field}"),
+            Accessor::Replace => format!("replace_{field}"),
+            Accessor::Take => format!("take_{field}"),
+            Accessor::Update => format!("update_{field}"),
+            Accessor::Scope => format!("scope_{field}"),
+            Accessor::SyncScope => format!("sync_scope_{field}"),
+        }
+    }
+
+    /// What it is, for messages.
+    pub(crate) fn role(self) -> &'static str {
+        match self {
+            Accessor::Get => "getter",
+            Accessor::With => "borrowing getter",
+            Accessor::IsSet => "`is_*_set` check",
+            Accessor::Set => "setter",
+            Accessor::TrySet => "fallible setter",
+            Accessor::Replace => "`replace_*` accessor",
+            Accessor::Take => "`take_*` accessor",
+            Accessor::Update => "`update_*` accessor",
+            Accessor::Scope => "`scope_*` accessor",
+            Accessor::SyncScope => "`sync_scope_*` accessor",
+        }
+    }
+}
+
+/// The associated functions generated once per struct.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum StructFn {
+    Scope,
+    SyncScope,
+    Set,
+    Clear,
+    /// Only with the `debug` option.
+    DebugCurrent,
+}
+
+impl StructFn {
+    /// Those every struct gets.
+    const ALWAYS: [StructFn; 4] = [
+        StructFn::Scope,
+        StructFn::SyncScope,
+        StructFn::Set,
+        StructFn::Clear,
+    ];
+
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            StructFn::Scope => "scope",
+            StructFn::SyncScope => "sync_scope",
+            StructFn::Set => "set",
+            StructFn::Clear => "clear",
+            StructFn::DebugCurrent => "debug_current",
+        }
     }
 }

@@ -27,8 +27,8 @@ fn split(source: &str) -> (proc_macro2::TokenStream, syn::DeriveInput) {
 fn expand_file(path: &Path) -> String {
     let source = std::fs::read_to_string(path).unwrap();
     let (args, item) = split(&source);
-    let model = crate::parse::parse(args, &item)
-        .unwrap_or_else(|rejected| panic!("snapshot inputs are valid: {}", rejected.errors));
+    let model = crate::model(args, &item)
+        .unwrap_or_else(|(errors, _)| panic!("snapshot inputs are valid: {errors}"));
     let tokens = crate::expand::expand(&model);
     let file = syn::parse2::<syn::File>(tokens).expect("the expansion is valid Rust syntax");
     prettyplease::unparse(&file)
