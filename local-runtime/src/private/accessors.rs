@@ -22,6 +22,11 @@ use crate::struct_key::{StructKey, Values};
 use crate::table::{DisplacedRefs, Table, TableRef};
 use crate::thread_state::with_state;
 
+// The same operations for an accessor given its field's description (`FieldRef`), which is
+// what generated code calls.
+mod fields;
+pub use fields::*;
+
 #[cold]
 #[inline(never)]
 #[track_caller]
