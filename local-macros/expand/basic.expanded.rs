@@ -5,677 +5,311 @@ pub struct RequestCtx {
     pub user: Option<u64>,
     retries: u32,
 }
+#[allow(non_snake_case, dead_code)]
 const _: () = {
-    #[derive(
-        ::ctxlocal::__private::core::clone::Clone,
-        ::ctxlocal::__private::core::default::Default
-    )]
+    use ::ctxlocal::__private as __ctxlocal;
+    use ::ctxlocal::__private::core as __core;
+    type __CtxlocalSlot<T> = __ctxlocal::Slot<T, __ctxlocal::AnyThread>;
+    type __CtxlocalField<T> = __ctxlocal::FieldRef<
+        __CtxlocalValues,
+        T,
+        __ctxlocal::AnyThread,
+    >;
+    #[derive(__core::clone::Clone, __core::default::Default)]
     #[allow(non_camel_case_types, non_snake_case, dead_code)]
     struct __CtxlocalValues {
-        request_id: ::ctxlocal::__private::Slot<
-            String,
-            ::ctxlocal::__private::AnyThread,
-        >,
-        user: ::ctxlocal::__private::Slot<Option<u64>, ::ctxlocal::__private::AnyThread>,
-        retries: ::ctxlocal::__private::Slot<u32, ::ctxlocal::__private::AnyThread>,
+        request_id: __CtxlocalSlot<String>,
+        user: __CtxlocalSlot<Option<u64>>,
+        retries: __CtxlocalSlot<u32>,
     }
-    unsafe impl ::ctxlocal::__private::Values for __CtxlocalValues {
+    unsafe impl __ctxlocal::Values for __CtxlocalValues {
         fn is_empty(&self) -> bool {
             #[allow(unused_mut)]
             let mut any_set = false;
-            {
-                any_set |= self.request_id.is_set();
-            }
-            {
-                any_set |= self.user.is_set();
-            }
-            {
-                any_set |= self.retries.is_set();
-            }
+            any_set |= self.request_id.is_set();
+            any_set |= self.user.is_set();
+            any_set |= self.retries.is_set();
             !any_set
         }
     }
-    use ::ctxlocal::__private::FieldProof as __CtxlocalFieldProof;
-    use ::ctxlocal::__private::storable as __ctxlocal_storable;
-    static __CTXLOCAL_KEY: ::ctxlocal::__private::StructKey<
+    static __CTXLOCAL_KEY: __ctxlocal::StructKey<
         __CtxlocalValues,
-        ::ctxlocal::__private::AnyThread,
-    > = ::ctxlocal::__private::StructKey::new();
-    const __CTXLOCAL_PROOF_0: __CtxlocalFieldProof<
-        String,
-        ::ctxlocal::__private::AnyThread,
-    > = __ctxlocal_storable(__CtxlocalFieldProof::new());
-    const __CTXLOCAL_PROOF_1: __CtxlocalFieldProof<
-        Option<u64>,
-        ::ctxlocal::__private::AnyThread,
-    > = __ctxlocal_storable(__CtxlocalFieldProof::new());
-    const __CTXLOCAL_PROOF_2: __CtxlocalFieldProof<
-        u32,
-        ::ctxlocal::__private::AnyThread,
-    > = __ctxlocal_storable(__CtxlocalFieldProof::new());
+        __ctxlocal::AnyThread,
+    > = __ctxlocal::StructKey::new();
+    const __CTXLOCAL_FIELD_0: __CtxlocalField<String> = (
+        (&__CTXLOCAL_KEY, "RequestCtx", "request_id"),
+        (|__v| &__v.request_id, |__v| &mut __v.request_id),
+        __ctxlocal::storable(__ctxlocal::FieldProof::new()),
+    );
+    const __CTXLOCAL_FIELD_1: __CtxlocalField<Option<u64>> = (
+        (&__CTXLOCAL_KEY, "RequestCtx", "user"),
+        (|__v| &__v.user, |__v| &mut __v.user),
+        __ctxlocal::storable(__ctxlocal::FieldProof::new()),
+    );
+    const __CTXLOCAL_FIELD_2: __CtxlocalField<u32> = (
+        (&__CTXLOCAL_KEY, "RequestCtx", "retries"),
+        (|__v| &__v.retries, |__v| &mut __v.retries),
+        __ctxlocal::storable(__ctxlocal::FieldProof::new()),
+    );
     fn __ctxlocal_default_1() -> Option<u64> {
-        <Option<u64> as ::ctxlocal::__private::core::default::Default>::default()
+        <Option<u64> as __core::default::Default>::default()
     }
     fn __ctxlocal_default_2() -> u32 {
         3
     }
+    #[inline]
+    fn __ctxlocal_values(value: RequestCtx) -> __CtxlocalValues {
+        __CtxlocalValues {
+            request_id: __ctxlocal::field_slot(__CTXLOCAL_FIELD_0, value.request_id),
+            user: __ctxlocal::field_slot(__CTXLOCAL_FIELD_1, value.user),
+            retries: __ctxlocal::field_slot(__CTXLOCAL_FIELD_2, value.retries),
+        }
+    }
     #[automatically_derived]
-    #[allow(non_snake_case)]
-    impl RequestCtx {
-        /**Returns a clone of the `request_id` field of [`RequestCtx`] in the current context, or `None` if it is not set there.
-
-Follows [rule D10](::ctxlocal#rules).*/
+    impl RequestCtx
+    where
+        for<'__ctxlocal> String: __core::clone::Clone,
+    {
+        ///Returns a clone of `request_id` in the current context, or `None` if it is unset ([rule D10](::ctxlocal#rules)).
         #[inline]
-        pub fn request_id() -> ::ctxlocal::__private::core::option::Option<String>
-        where
-            for<'__ctxlocal> String: ::ctxlocal::__private::core::clone::Clone,
-        {
-            ::ctxlocal::__private::get(
-                &__CTXLOCAL_KEY,
-                |__v: &__CtxlocalValues| &__v.request_id,
-            )
+        pub fn request_id() -> __core::option::Option<String> {
+            __ctxlocal::field_get(__CTXLOCAL_FIELD_0)
         }
-        /**Calls `f` with a borrow of the `request_id` field of [`RequestCtx`] in the current context (`None` if it is not set), without cloning it. Any accessor may be called inside `f`; a write to this field there leaves the borrow unchanged.
-
-Follows [rule D2](::ctxlocal#rules).*/
+        ///Sets `request_id` in the current context and returns the previous value; panics where [`try_set_request_id`](Self::try_set_request_id) returns an error ([rule D4](::ctxlocal#rules)).
         #[inline]
-        pub fn with_request_id<__R>(
-            f: impl ::ctxlocal::__private::core::ops::FnOnce(
-                ::ctxlocal::__private::core::option::Option<&String>,
-            ) -> __R,
+        #[track_caller]
+        pub fn replace_request_id(value: String) -> __core::option::Option<String> {
+            __ctxlocal::field_replace(__CTXLOCAL_FIELD_0, value)
+        }
+        ///Unsets `request_id` in the current context and returns its value; panics where [`try_set_request_id`](Self::try_set_request_id) returns an error ([rule D4](::ctxlocal#rules)).
+        #[inline]
+        #[track_caller]
+        pub fn take_request_id() -> __core::option::Option<String> {
+            __ctxlocal::field_take(__CTXLOCAL_FIELD_0)
+        }
+        ///Mutates `request_id` in the current context in place, copy-on-write, through `f` (given `None` if it is unset); panics where [`try_set_request_id`](Self::try_set_request_id) returns an error ([rule D12](::ctxlocal#rules)).
+        #[track_caller]
+        pub fn update_request_id<__R>(
+            f: impl __core::ops::FnOnce(&mut __core::option::Option<String>) -> __R,
         ) -> __R {
-            ::ctxlocal::__private::with(
-                &__CTXLOCAL_KEY,
-                |__v: &__CtxlocalValues| &__v.request_id,
-                f,
-            )
+            __ctxlocal::field_update(__CTXLOCAL_FIELD_0, f)
         }
-        /**Returns true if the `request_id` field of [`RequestCtx`] is set in the current context (a default does not count).
-
-Follows [rule D10](::ctxlocal#rules).*/
+    }
+    #[automatically_derived]
+    impl RequestCtx
+    where
+        for<'__ctxlocal> Option<u64>: __core::clone::Clone,
+    {
+        ///Returns a clone of `user` in the current context, or its default, `Default::default()`, if it is unset ([rule D10](::ctxlocal#rules)).
+        #[inline]
+        pub fn user() -> Option<u64> {
+            __ctxlocal::field_get_or(__CTXLOCAL_FIELD_1, __ctxlocal_default_1)
+        }
+        ///Sets `user` in the current context and returns the previous value; panics where [`try_set_user`](Self::try_set_user) returns an error ([rule D4](::ctxlocal#rules)).
+        #[inline]
+        #[track_caller]
+        pub fn replace_user(value: Option<u64>) -> __core::option::Option<Option<u64>> {
+            __ctxlocal::field_replace(__CTXLOCAL_FIELD_1, value)
+        }
+        ///Unsets `user` in the current context and returns its value; panics where [`try_set_user`](Self::try_set_user) returns an error ([rule D4](::ctxlocal#rules)).
+        #[inline]
+        #[track_caller]
+        pub fn take_user() -> __core::option::Option<Option<u64>> {
+            __ctxlocal::field_take(__CTXLOCAL_FIELD_1)
+        }
+        ///Mutates `user` in the current context in place, copy-on-write, through `f` (given its default, `Default::default()`, if it is unset); panics where [`try_set_user`](Self::try_set_user) returns an error ([rule D12](::ctxlocal#rules)).
+        #[track_caller]
+        pub fn update_user<__R>(
+            f: impl __core::ops::FnOnce(&mut Option<u64>) -> __R,
+        ) -> __R {
+            __ctxlocal::field_update_or(__CTXLOCAL_FIELD_1, __ctxlocal_default_1, f)
+        }
+    }
+    #[automatically_derived]
+    impl RequestCtx
+    where
+        for<'__ctxlocal> u32: __core::clone::Clone,
+    {
+        ///Returns a clone of `retries` in the current context, or its default, `3`, if it is unset ([rule D10](::ctxlocal#rules)).
+        #[inline]
+        fn retries() -> u32 {
+            __ctxlocal::field_get_or(__CTXLOCAL_FIELD_2, __ctxlocal_default_2)
+        }
+        ///Sets `retries` in the current context and returns the previous value; panics where [`try_set_retries`](Self::try_set_retries) returns an error ([rule D4](::ctxlocal#rules)).
+        #[inline]
+        #[track_caller]
+        fn replace_retries(value: u32) -> __core::option::Option<u32> {
+            __ctxlocal::field_replace(__CTXLOCAL_FIELD_2, value)
+        }
+        ///Unsets `retries` in the current context and returns its value; panics where [`try_set_retries`](Self::try_set_retries) returns an error ([rule D4](::ctxlocal#rules)).
+        #[inline]
+        #[track_caller]
+        fn take_retries() -> __core::option::Option<u32> {
+            __ctxlocal::field_take(__CTXLOCAL_FIELD_2)
+        }
+        ///Mutates `retries` in the current context in place, copy-on-write, through `f` (given its default, `3`, if it is unset); panics where [`try_set_retries`](Self::try_set_retries) returns an error ([rule D12](::ctxlocal#rules)).
+        #[track_caller]
+        fn update_retries<__R>(f: impl __core::ops::FnOnce(&mut u32) -> __R) -> __R {
+            __ctxlocal::field_update_or(__CTXLOCAL_FIELD_2, __ctxlocal_default_2, f)
+        }
+    }
+    #[automatically_derived]
+    impl RequestCtx {
+        ///Calls `f` with a borrow of `request_id` in the current context, or `None` if it is unset, without cloning ([rule D2](::ctxlocal#rules)).
+        pub fn with_request_id<__R>(
+            f: impl __core::ops::FnOnce(__core::option::Option<&String>) -> __R,
+        ) -> __R {
+            __ctxlocal::field_with(__CTXLOCAL_FIELD_0, f)
+        }
+        ///Returns true if `request_id` is set in the current context (a default does not count) ([rule D10](::ctxlocal#rules)).
         #[inline]
         pub fn is_request_id_set() -> bool {
-            ::ctxlocal::__private::is_set(
-                &__CTXLOCAL_KEY,
-                |__v: &__CtxlocalValues| &__v.request_id,
-            )
+            __ctxlocal::field_is_set(__CTXLOCAL_FIELD_0)
         }
-        /**Sets the `request_id` field of [`RequestCtx`] in the current context: visible to this task (or thread) from now on, and to tasks it spawns later, never to others.
-
-Follows [rule D4](::ctxlocal#rules).
-
-# Panics
-
-Inside a task started with plain `tokio::spawn` or `tokio::task::spawn_blocking`, which carries no context (the value would leak to other tasks on the thread): use `::ctxlocal::spawn` or `.in_current_context()` there, or [`Self::try_set_request_id`] to get an error instead.*/
+        ///Sets `request_id` in the current context, for this task and those it spawns later; panics where [`try_set_request_id`](Self::try_set_request_id) returns an error ([rule D4](::ctxlocal#rules)).
         #[inline]
         #[track_caller]
         pub fn set_request_id(value: String) {
-            ::ctxlocal::__private::set(
-                &__CTXLOCAL_KEY,
-                |__v: &mut __CtxlocalValues| &mut __v.request_id,
-                __CTXLOCAL_PROOF_0,
-                value,
-                "RequestCtx::set_request_id",
-            )
+            __ctxlocal::field_set(__CTXLOCAL_FIELD_0, value)
         }
-        /**Sets the `request_id` field of [`RequestCtx`] in the current context, or returns why writing is refused here (see [`::ctxlocal::AccessError`]).
-
-Follows [rule D8](::ctxlocal#rules).*/
+        ///Sets `request_id` in the current context, or returns why writing is refused here ([rule D8](::ctxlocal#rules)).
         #[inline]
         pub fn try_set_request_id(
             value: String,
-        ) -> ::ctxlocal::__private::core::result::Result<(), ::ctxlocal::AccessError> {
-            ::ctxlocal::__private::try_set(
-                &__CTXLOCAL_KEY,
-                |__v: &mut __CtxlocalValues| &mut __v.request_id,
-                __CTXLOCAL_PROOF_0,
-                value,
-            )
+        ) -> __core::result::Result<(), ::ctxlocal::AccessError> {
+            __ctxlocal::field_try_set(__CTXLOCAL_FIELD_0, value)
         }
-        /**Sets the `request_id` field of [`RequestCtx`] in the current context and returns the previous value (`None` if it was not set). The previous value is moved out, or cloned if another context still shares it.
-
-Follows [rule D4](::ctxlocal#rules).
-
-# Panics
-
-Inside a task started with plain `tokio::spawn` or `tokio::task::spawn_blocking`, which carries no context (the value would leak to other tasks on the thread): use `::ctxlocal::spawn` or `.in_current_context()` there, or [`Self::try_set_request_id`] to get an error instead.*/
-        #[track_caller]
-        pub fn replace_request_id(
-            value: String,
-        ) -> ::ctxlocal::__private::core::option::Option<String>
-        where
-            for<'__ctxlocal> String: ::ctxlocal::__private::core::clone::Clone,
-        {
-            ::ctxlocal::__private::replace(
-                &__CTXLOCAL_KEY,
-                |__v: &mut __CtxlocalValues| &mut __v.request_id,
-                __CTXLOCAL_PROOF_0,
-                value,
-                "RequestCtx::replace_request_id",
-            )
-        }
-        /**Unsets the `request_id` field of [`RequestCtx`] in the current context and returns its value (`None` if it was not set). The value is moved out, or cloned if another context still shares it; other contexts keep theirs.
-
-Follows [rule D4](::ctxlocal#rules).
-
-# Panics
-
-Inside a task started with plain `tokio::spawn` or `tokio::task::spawn_blocking`, which carries no context (the value would leak to other tasks on the thread): use `::ctxlocal::spawn` or `.in_current_context()` there, or [`Self::try_set_request_id`] to get an error instead.*/
-        #[track_caller]
-        pub fn take_request_id() -> ::ctxlocal::__private::core::option::Option<String>
-        where
-            for<'__ctxlocal> String: ::ctxlocal::__private::core::clone::Clone,
-        {
-            ::ctxlocal::__private::take(
-                &__CTXLOCAL_KEY,
-                |__v: &__CtxlocalValues| &__v.request_id,
-                |__v: &mut __CtxlocalValues| &mut __v.request_id,
-                "RequestCtx::take_request_id",
-            )
-        }
-        /**Mutates the `request_id` field of [`RequestCtx`] in the current context: `f` gets the value (`None` if unset) and whatever it leaves is stored, also if it panics. Copy-on-write: if another context shares the value, `f` mutates a private clone. While `f` runs the field reads as unset, and writes to it from inside `f` are overwritten.
-
-Follows [rule D12](::ctxlocal#rules).
-
-# Panics
-
-Inside a task started with plain `tokio::spawn` or `tokio::task::spawn_blocking`, which carries no context (the value would leak to other tasks on the thread): use `::ctxlocal::spawn` or `.in_current_context()` there, or [`Self::try_set_request_id`] to get an error instead.*/
-        #[track_caller]
-        pub fn update_request_id<__R>(
-            f: impl ::ctxlocal::__private::core::ops::FnOnce(
-                &mut ::ctxlocal::__private::core::option::Option<String>,
-            ) -> __R,
-        ) -> __R
-        where
-            for<'__ctxlocal> String: ::ctxlocal::__private::core::clone::Clone,
-        {
-            ::ctxlocal::__private::update(
-                &__CTXLOCAL_KEY,
-                |__v: &mut __CtxlocalValues| &mut __v.request_id,
-                __CTXLOCAL_PROOF_0,
-                f,
-                "RequestCtx::update_request_id",
-            )
-        }
-        /**Runs `future` in a child of the current context where the `request_id` field of [`RequestCtx`] is `value`. The override, and anything else the future writes, ends with it: the caller's context is never changed.
-
-Follows [rule D13](::ctxlocal#rules).*/
-        pub fn scope_request_id<__F: ::ctxlocal::__private::core::future::IntoFuture>(
+        ///Runs `future` in a child of the current context where `request_id` is `value` ([rule D13](::ctxlocal#rules)).
+        pub fn scope_request_id<__F: __core::future::IntoFuture>(
             value: String,
             future: __F,
         ) -> ::ctxlocal::WithContext<__F::IntoFuture> {
-            ::ctxlocal::__private::scope(
-                &__CTXLOCAL_KEY,
-                |__v: &mut __CtxlocalValues| &mut __v.request_id,
-                __CTXLOCAL_PROOF_0,
-                value,
-                future,
-            )
+            __ctxlocal::field_scope(__CTXLOCAL_FIELD_0, value, future)
         }
-        /**Runs `f` in a child of the current context where the `request_id` field of [`RequestCtx`] is `value`, then restores the previous context, also if `f` panics.
-
-Follows [rule D13](::ctxlocal#rules).*/
+        ///Runs `f` in a child of the current context where `request_id` is `value` ([rule D13](::ctxlocal#rules)).
         pub fn sync_scope_request_id<__R>(
             value: String,
-            f: impl ::ctxlocal::__private::core::ops::FnOnce() -> __R,
+            f: impl __core::ops::FnOnce() -> __R,
         ) -> __R {
-            ::ctxlocal::__private::sync_scope(
-                &__CTXLOCAL_KEY,
-                |__v: &mut __CtxlocalValues| &mut __v.request_id,
-                __CTXLOCAL_PROOF_0,
-                value,
-                f,
-            )
+            __ctxlocal::field_sync_scope(__CTXLOCAL_FIELD_0, value, f)
         }
-        /**Returns a clone of the `user` field of [`RequestCtx`] in the current context, or its default, `Default::default()`, if it is not set there.
-
-Follows [rule D10](::ctxlocal#rules).*/
-        #[inline]
-        pub fn user() -> Option<u64>
-        where
-            for<'__ctxlocal> Option<u64>: ::ctxlocal::__private::core::clone::Clone,
-        {
-            ::ctxlocal::__private::get_or(
-                &__CTXLOCAL_KEY,
-                |__v: &__CtxlocalValues| &__v.user,
-                __ctxlocal_default_1,
-            )
+        ///Calls `f` with a borrow of `user` in the current context, or of its default, `Default::default()`, if it is unset, without cloning ([rule D2](::ctxlocal#rules)).
+        pub fn with_user<__R>(f: impl __core::ops::FnOnce(&Option<u64>) -> __R) -> __R {
+            __ctxlocal::field_with_or(__CTXLOCAL_FIELD_1, __ctxlocal_default_1, f)
         }
-        /**Calls `f` with a borrow of the `user` field of [`RequestCtx`] in the current context, or of its default, `Default::default()`, if it is not set, without cloning. Any accessor may be called inside `f`.
-
-Follows [rule D2](::ctxlocal#rules).*/
-        #[inline]
-        pub fn with_user<__R>(
-            f: impl ::ctxlocal::__private::core::ops::FnOnce(&Option<u64>) -> __R,
-        ) -> __R {
-            ::ctxlocal::__private::with_or(
-                &__CTXLOCAL_KEY,
-                |__v: &__CtxlocalValues| &__v.user,
-                __ctxlocal_default_1,
-                f,
-            )
-        }
-        /**Returns true if the `user` field of [`RequestCtx`] is set in the current context (a default does not count).
-
-Follows [rule D10](::ctxlocal#rules).*/
+        ///Returns true if `user` is set in the current context (a default does not count) ([rule D10](::ctxlocal#rules)).
         #[inline]
         pub fn is_user_set() -> bool {
-            ::ctxlocal::__private::is_set(
-                &__CTXLOCAL_KEY,
-                |__v: &__CtxlocalValues| &__v.user,
-            )
+            __ctxlocal::field_is_set(__CTXLOCAL_FIELD_1)
         }
-        /**Sets the `user` field of [`RequestCtx`] in the current context: visible to this task (or thread) from now on, and to tasks it spawns later, never to others.
-
-Follows [rule D4](::ctxlocal#rules).
-
-# Panics
-
-Inside a task started with plain `tokio::spawn` or `tokio::task::spawn_blocking`, which carries no context (the value would leak to other tasks on the thread): use `::ctxlocal::spawn` or `.in_current_context()` there, or [`Self::try_set_user`] to get an error instead.*/
+        ///Sets `user` in the current context, for this task and those it spawns later; panics where [`try_set_user`](Self::try_set_user) returns an error ([rule D4](::ctxlocal#rules)).
         #[inline]
         #[track_caller]
         pub fn set_user(value: Option<u64>) {
-            ::ctxlocal::__private::set(
-                &__CTXLOCAL_KEY,
-                |__v: &mut __CtxlocalValues| &mut __v.user,
-                __CTXLOCAL_PROOF_1,
-                value,
-                "RequestCtx::set_user",
-            )
+            __ctxlocal::field_set(__CTXLOCAL_FIELD_1, value)
         }
-        /**Sets the `user` field of [`RequestCtx`] in the current context, or returns why writing is refused here (see [`::ctxlocal::AccessError`]).
-
-Follows [rule D8](::ctxlocal#rules).*/
+        ///Sets `user` in the current context, or returns why writing is refused here ([rule D8](::ctxlocal#rules)).
         #[inline]
         pub fn try_set_user(
             value: Option<u64>,
-        ) -> ::ctxlocal::__private::core::result::Result<(), ::ctxlocal::AccessError> {
-            ::ctxlocal::__private::try_set(
-                &__CTXLOCAL_KEY,
-                |__v: &mut __CtxlocalValues| &mut __v.user,
-                __CTXLOCAL_PROOF_1,
-                value,
-            )
+        ) -> __core::result::Result<(), ::ctxlocal::AccessError> {
+            __ctxlocal::field_try_set(__CTXLOCAL_FIELD_1, value)
         }
-        /**Sets the `user` field of [`RequestCtx`] in the current context and returns the previous value (`None` if it was not set). The previous value is moved out, or cloned if another context still shares it.
-
-Follows [rule D4](::ctxlocal#rules).
-
-# Panics
-
-Inside a task started with plain `tokio::spawn` or `tokio::task::spawn_blocking`, which carries no context (the value would leak to other tasks on the thread): use `::ctxlocal::spawn` or `.in_current_context()` there, or [`Self::try_set_user`] to get an error instead.*/
-        #[track_caller]
-        pub fn replace_user(
-            value: Option<u64>,
-        ) -> ::ctxlocal::__private::core::option::Option<Option<u64>>
-        where
-            for<'__ctxlocal> Option<u64>: ::ctxlocal::__private::core::clone::Clone,
-        {
-            ::ctxlocal::__private::replace(
-                &__CTXLOCAL_KEY,
-                |__v: &mut __CtxlocalValues| &mut __v.user,
-                __CTXLOCAL_PROOF_1,
-                value,
-                "RequestCtx::replace_user",
-            )
-        }
-        /**Unsets the `user` field of [`RequestCtx`] in the current context and returns its value (`None` if it was not set). The value is moved out, or cloned if another context still shares it; other contexts keep theirs.
-
-Follows [rule D4](::ctxlocal#rules).
-
-# Panics
-
-Inside a task started with plain `tokio::spawn` or `tokio::task::spawn_blocking`, which carries no context (the value would leak to other tasks on the thread): use `::ctxlocal::spawn` or `.in_current_context()` there, or [`Self::try_set_user`] to get an error instead.*/
-        #[track_caller]
-        pub fn take_user() -> ::ctxlocal::__private::core::option::Option<Option<u64>>
-        where
-            for<'__ctxlocal> Option<u64>: ::ctxlocal::__private::core::clone::Clone,
-        {
-            ::ctxlocal::__private::take(
-                &__CTXLOCAL_KEY,
-                |__v: &__CtxlocalValues| &__v.user,
-                |__v: &mut __CtxlocalValues| &mut __v.user,
-                "RequestCtx::take_user",
-            )
-        }
-        /**Mutates the `user` field of [`RequestCtx`] in the current context: `f` gets the value (its default, `Default::default()`, if unset) and whatever it leaves is stored, also if it panics. Copy-on-write: if another context shares the value, `f` mutates a private clone. While `f` runs the field reads as unset, and writes to it from inside `f` are overwritten.
-
-Follows [rule D12](::ctxlocal#rules).
-
-# Panics
-
-Inside a task started with plain `tokio::spawn` or `tokio::task::spawn_blocking`, which carries no context (the value would leak to other tasks on the thread): use `::ctxlocal::spawn` or `.in_current_context()` there, or [`Self::try_set_user`] to get an error instead.*/
-        #[track_caller]
-        pub fn update_user<__R>(
-            f: impl ::ctxlocal::__private::core::ops::FnOnce(&mut Option<u64>) -> __R,
-        ) -> __R
-        where
-            for<'__ctxlocal> Option<u64>: ::ctxlocal::__private::core::clone::Clone,
-        {
-            ::ctxlocal::__private::update_or(
-                &__CTXLOCAL_KEY,
-                |__v: &mut __CtxlocalValues| &mut __v.user,
-                __CTXLOCAL_PROOF_1,
-                __ctxlocal_default_1,
-                f,
-                "RequestCtx::update_user",
-            )
-        }
-        /**Runs `future` in a child of the current context where the `user` field of [`RequestCtx`] is `value`. The override, and anything else the future writes, ends with it: the caller's context is never changed.
-
-Follows [rule D13](::ctxlocal#rules).*/
-        pub fn scope_user<__F: ::ctxlocal::__private::core::future::IntoFuture>(
+        ///Runs `future` in a child of the current context where `user` is `value` ([rule D13](::ctxlocal#rules)).
+        pub fn scope_user<__F: __core::future::IntoFuture>(
             value: Option<u64>,
             future: __F,
         ) -> ::ctxlocal::WithContext<__F::IntoFuture> {
-            ::ctxlocal::__private::scope(
-                &__CTXLOCAL_KEY,
-                |__v: &mut __CtxlocalValues| &mut __v.user,
-                __CTXLOCAL_PROOF_1,
-                value,
-                future,
-            )
+            __ctxlocal::field_scope(__CTXLOCAL_FIELD_1, value, future)
         }
-        /**Runs `f` in a child of the current context where the `user` field of [`RequestCtx`] is `value`, then restores the previous context, also if `f` panics.
-
-Follows [rule D13](::ctxlocal#rules).*/
+        ///Runs `f` in a child of the current context where `user` is `value` ([rule D13](::ctxlocal#rules)).
         pub fn sync_scope_user<__R>(
             value: Option<u64>,
-            f: impl ::ctxlocal::__private::core::ops::FnOnce() -> __R,
+            f: impl __core::ops::FnOnce() -> __R,
         ) -> __R {
-            ::ctxlocal::__private::sync_scope(
-                &__CTXLOCAL_KEY,
-                |__v: &mut __CtxlocalValues| &mut __v.user,
-                __CTXLOCAL_PROOF_1,
-                value,
-                f,
-            )
+            __ctxlocal::field_sync_scope(__CTXLOCAL_FIELD_1, value, f)
         }
-        /**Returns a clone of the `retries` field of [`RequestCtx`] in the current context, or its default, `3`, if it is not set there.
-
-Follows [rule D10](::ctxlocal#rules).*/
-        #[inline]
-        fn retries() -> u32
-        where
-            for<'__ctxlocal> u32: ::ctxlocal::__private::core::clone::Clone,
-        {
-            ::ctxlocal::__private::get_or(
-                &__CTXLOCAL_KEY,
-                |__v: &__CtxlocalValues| &__v.retries,
-                __ctxlocal_default_2,
-            )
+        ///Calls `f` with a borrow of `retries` in the current context, or of its default, `3`, if it is unset, without cloning ([rule D2](::ctxlocal#rules)).
+        fn with_retries<__R>(f: impl __core::ops::FnOnce(&u32) -> __R) -> __R {
+            __ctxlocal::field_with_or(__CTXLOCAL_FIELD_2, __ctxlocal_default_2, f)
         }
-        /**Calls `f` with a borrow of the `retries` field of [`RequestCtx`] in the current context, or of its default, `3`, if it is not set, without cloning. Any accessor may be called inside `f`.
-
-Follows [rule D2](::ctxlocal#rules).*/
-        #[inline]
-        fn with_retries<__R>(
-            f: impl ::ctxlocal::__private::core::ops::FnOnce(&u32) -> __R,
-        ) -> __R {
-            ::ctxlocal::__private::with_or(
-                &__CTXLOCAL_KEY,
-                |__v: &__CtxlocalValues| &__v.retries,
-                __ctxlocal_default_2,
-                f,
-            )
-        }
-        /**Returns true if the `retries` field of [`RequestCtx`] is set in the current context (a default does not count).
-
-Follows [rule D10](::ctxlocal#rules).*/
+        ///Returns true if `retries` is set in the current context (a default does not count) ([rule D10](::ctxlocal#rules)).
         #[inline]
         fn is_retries_set() -> bool {
-            ::ctxlocal::__private::is_set(
-                &__CTXLOCAL_KEY,
-                |__v: &__CtxlocalValues| &__v.retries,
-            )
+            __ctxlocal::field_is_set(__CTXLOCAL_FIELD_2)
         }
-        /**Sets the `retries` field of [`RequestCtx`] in the current context: visible to this task (or thread) from now on, and to tasks it spawns later, never to others.
-
-Follows [rule D4](::ctxlocal#rules).
-
-# Panics
-
-Inside a task started with plain `tokio::spawn` or `tokio::task::spawn_blocking`, which carries no context (the value would leak to other tasks on the thread): use `::ctxlocal::spawn` or `.in_current_context()` there, or [`Self::try_set_retries`] to get an error instead.*/
+        ///Sets `retries` in the current context, for this task and those it spawns later; panics where [`try_set_retries`](Self::try_set_retries) returns an error ([rule D4](::ctxlocal#rules)).
         #[inline]
         #[track_caller]
         fn set_retries(value: u32) {
-            ::ctxlocal::__private::set(
-                &__CTXLOCAL_KEY,
-                |__v: &mut __CtxlocalValues| &mut __v.retries,
-                __CTXLOCAL_PROOF_2,
-                value,
-                "RequestCtx::set_retries",
-            )
+            __ctxlocal::field_set(__CTXLOCAL_FIELD_2, value)
         }
-        /**Sets the `retries` field of [`RequestCtx`] in the current context, or returns why writing is refused here (see [`::ctxlocal::AccessError`]).
-
-Follows [rule D8](::ctxlocal#rules).*/
+        ///Sets `retries` in the current context, or returns why writing is refused here ([rule D8](::ctxlocal#rules)).
         #[inline]
         fn try_set_retries(
             value: u32,
-        ) -> ::ctxlocal::__private::core::result::Result<(), ::ctxlocal::AccessError> {
-            ::ctxlocal::__private::try_set(
-                &__CTXLOCAL_KEY,
-                |__v: &mut __CtxlocalValues| &mut __v.retries,
-                __CTXLOCAL_PROOF_2,
-                value,
-            )
+        ) -> __core::result::Result<(), ::ctxlocal::AccessError> {
+            __ctxlocal::field_try_set(__CTXLOCAL_FIELD_2, value)
         }
-        /**Sets the `retries` field of [`RequestCtx`] in the current context and returns the previous value (`None` if it was not set). The previous value is moved out, or cloned if another context still shares it.
-
-Follows [rule D4](::ctxlocal#rules).
-
-# Panics
-
-Inside a task started with plain `tokio::spawn` or `tokio::task::spawn_blocking`, which carries no context (the value would leak to other tasks on the thread): use `::ctxlocal::spawn` or `.in_current_context()` there, or [`Self::try_set_retries`] to get an error instead.*/
-        #[track_caller]
-        fn replace_retries(
-            value: u32,
-        ) -> ::ctxlocal::__private::core::option::Option<u32>
-        where
-            for<'__ctxlocal> u32: ::ctxlocal::__private::core::clone::Clone,
-        {
-            ::ctxlocal::__private::replace(
-                &__CTXLOCAL_KEY,
-                |__v: &mut __CtxlocalValues| &mut __v.retries,
-                __CTXLOCAL_PROOF_2,
-                value,
-                "RequestCtx::replace_retries",
-            )
-        }
-        /**Unsets the `retries` field of [`RequestCtx`] in the current context and returns its value (`None` if it was not set). The value is moved out, or cloned if another context still shares it; other contexts keep theirs.
-
-Follows [rule D4](::ctxlocal#rules).
-
-# Panics
-
-Inside a task started with plain `tokio::spawn` or `tokio::task::spawn_blocking`, which carries no context (the value would leak to other tasks on the thread): use `::ctxlocal::spawn` or `.in_current_context()` there, or [`Self::try_set_retries`] to get an error instead.*/
-        #[track_caller]
-        fn take_retries() -> ::ctxlocal::__private::core::option::Option<u32>
-        where
-            for<'__ctxlocal> u32: ::ctxlocal::__private::core::clone::Clone,
-        {
-            ::ctxlocal::__private::take(
-                &__CTXLOCAL_KEY,
-                |__v: &__CtxlocalValues| &__v.retries,
-                |__v: &mut __CtxlocalValues| &mut __v.retries,
-                "RequestCtx::take_retries",
-            )
-        }
-        /**Mutates the `retries` field of [`RequestCtx`] in the current context: `f` gets the value (its default, `3`, if unset) and whatever it leaves is stored, also if it panics. Copy-on-write: if another context shares the value, `f` mutates a private clone. While `f` runs the field reads as unset, and writes to it from inside `f` are overwritten.
-
-Follows [rule D12](::ctxlocal#rules).
-
-# Panics
-
-Inside a task started with plain `tokio::spawn` or `tokio::task::spawn_blocking`, which carries no context (the value would leak to other tasks on the thread): use `::ctxlocal::spawn` or `.in_current_context()` there, or [`Self::try_set_retries`] to get an error instead.*/
-        #[track_caller]
-        fn update_retries<__R>(
-            f: impl ::ctxlocal::__private::core::ops::FnOnce(&mut u32) -> __R,
-        ) -> __R
-        where
-            for<'__ctxlocal> u32: ::ctxlocal::__private::core::clone::Clone,
-        {
-            ::ctxlocal::__private::update_or(
-                &__CTXLOCAL_KEY,
-                |__v: &mut __CtxlocalValues| &mut __v.retries,
-                __CTXLOCAL_PROOF_2,
-                __ctxlocal_default_2,
-                f,
-                "RequestCtx::update_retries",
-            )
-        }
-        /**Runs `future` in a child of the current context where the `retries` field of [`RequestCtx`] is `value`. The override, and anything else the future writes, ends with it: the caller's context is never changed.
-
-Follows [rule D13](::ctxlocal#rules).*/
-        fn scope_retries<__F: ::ctxlocal::__private::core::future::IntoFuture>(
+        ///Runs `future` in a child of the current context where `retries` is `value` ([rule D13](::ctxlocal#rules)).
+        fn scope_retries<__F: __core::future::IntoFuture>(
             value: u32,
             future: __F,
         ) -> ::ctxlocal::WithContext<__F::IntoFuture> {
-            ::ctxlocal::__private::scope(
-                &__CTXLOCAL_KEY,
-                |__v: &mut __CtxlocalValues| &mut __v.retries,
-                __CTXLOCAL_PROOF_2,
-                value,
-                future,
-            )
+            __ctxlocal::field_scope(__CTXLOCAL_FIELD_2, value, future)
         }
-        /**Runs `f` in a child of the current context where the `retries` field of [`RequestCtx`] is `value`, then restores the previous context, also if `f` panics.
-
-Follows [rule D13](::ctxlocal#rules).*/
+        ///Runs `f` in a child of the current context where `retries` is `value` ([rule D13](::ctxlocal#rules)).
         fn sync_scope_retries<__R>(
             value: u32,
-            f: impl ::ctxlocal::__private::core::ops::FnOnce() -> __R,
+            f: impl __core::ops::FnOnce() -> __R,
         ) -> __R {
-            ::ctxlocal::__private::sync_scope(
-                &__CTXLOCAL_KEY,
-                |__v: &mut __CtxlocalValues| &mut __v.retries,
-                __CTXLOCAL_PROOF_2,
-                value,
-                f,
-            )
+            __ctxlocal::field_sync_scope(__CTXLOCAL_FIELD_2, value, f)
         }
-        /**Runs `future` in a child of the current context where every field of [`RequestCtx`] has the value in `self`. Nothing it writes reaches the caller's context.
-
-Follows [rule D13](::ctxlocal#rules).*/
-        pub fn scope<__F: ::ctxlocal::__private::core::future::IntoFuture>(
+        ///Runs `future` in a child of the current context where every field has its value in `self` ([rule D13](::ctxlocal#rules)).
+        pub fn scope<__F: __core::future::IntoFuture>(
             self,
             future: __F,
         ) -> ::ctxlocal::WithContext<__F::IntoFuture> {
-            let __values = {
-                let RequestCtx { request_id, user, retries } = self;
-                __CtxlocalValues {
-                    request_id: ::ctxlocal::__private::Slot::new(
-                        __CTXLOCAL_PROOF_0,
-                        request_id,
-                    ),
-                    user: ::ctxlocal::__private::Slot::new(__CTXLOCAL_PROOF_1, user),
-                    retries: ::ctxlocal::__private::Slot::new(
-                        __CTXLOCAL_PROOF_2,
-                        retries,
-                    ),
-                }
-            };
-            ::ctxlocal::__private::scope_struct(&__CTXLOCAL_KEY, __values, future)
+            __ctxlocal::scope_struct(&__CTXLOCAL_KEY, __ctxlocal_values(self), future)
         }
-        /**Runs `f` in a child of the current context where every field of [`RequestCtx`] has the value in `self`, then restores the previous context, also if `f` panics.
-
-Follows [rule D13](::ctxlocal#rules).*/
-        pub fn sync_scope<__R>(
-            self,
-            f: impl ::ctxlocal::__private::core::ops::FnOnce() -> __R,
-        ) -> __R {
-            let __values = {
-                let RequestCtx { request_id, user, retries } = self;
-                __CtxlocalValues {
-                    request_id: ::ctxlocal::__private::Slot::new(
-                        __CTXLOCAL_PROOF_0,
-                        request_id,
-                    ),
-                    user: ::ctxlocal::__private::Slot::new(__CTXLOCAL_PROOF_1, user),
-                    retries: ::ctxlocal::__private::Slot::new(
-                        __CTXLOCAL_PROOF_2,
-                        retries,
-                    ),
-                }
-            };
-            ::ctxlocal::__private::sync_scope_struct(&__CTXLOCAL_KEY, __values, f)
+        ///Runs `f` in a child of the current context where every field has its value in `self` ([rule D13](::ctxlocal#rules)).
+        pub fn sync_scope<__R>(self, f: impl __core::ops::FnOnce() -> __R) -> __R {
+            __ctxlocal::sync_scope_struct(&__CTXLOCAL_KEY, __ctxlocal_values(self), f)
         }
-        /**Sets every field of [`RequestCtx`] in the current context to the value in `self`.
-
-Follows [rule D4](::ctxlocal#rules).
-
-# Panics
-
-Where the per-field setters panic: inside untracked tokio work (see [`::ctxlocal::AccessError`]).*/
+        ///Sets every field in the current context to its value in `self`; panics where the fields' setters do ([rule D4](::ctxlocal#rules)).
+        #[inline]
         #[track_caller]
         pub fn set(self) {
-            let __values = {
-                let RequestCtx { request_id, user, retries } = self;
-                __CtxlocalValues {
-                    request_id: ::ctxlocal::__private::Slot::new(
-                        __CTXLOCAL_PROOF_0,
-                        request_id,
-                    ),
-                    user: ::ctxlocal::__private::Slot::new(__CTXLOCAL_PROOF_1, user),
-                    retries: ::ctxlocal::__private::Slot::new(
-                        __CTXLOCAL_PROOF_2,
-                        retries,
-                    ),
-                }
-            };
-            ::ctxlocal::__private::set_struct(
+            __ctxlocal::set_struct(
                 &__CTXLOCAL_KEY,
-                __values,
+                __ctxlocal_values(self),
                 "RequestCtx::set",
             )
         }
-        /**Unsets every field of [`RequestCtx`] in the current context; other contexts keep their values.
-
-Follows [rule D4](::ctxlocal#rules).
-
-# Panics
-
-Where the per-field setters panic, if any field is set.*/
+        ///Unsets every field in the current context; if any is set, panics where the fields' setters do ([rule D4](::ctxlocal#rules)).
+        #[inline]
         #[track_caller]
         pub fn clear() {
-            ::ctxlocal::__private::clear_struct(&__CTXLOCAL_KEY, "RequestCtx::clear")
+            __ctxlocal::clear_struct(&__CTXLOCAL_KEY, "RequestCtx::clear")
         }
     }
     #[automatically_derived]
     impl ::ctxlocal::AsyncLocal for RequestCtx {
+        #[inline]
         fn insert_into(self, context: &mut ::ctxlocal::Context) {
-            let __values = {
-                let RequestCtx { request_id, user, retries } = self;
-                __CtxlocalValues {
-                    request_id: ::ctxlocal::__private::Slot::new(
-                        __CTXLOCAL_PROOF_0,
-                        request_id,
-                    ),
-                    user: ::ctxlocal::__private::Slot::new(__CTXLOCAL_PROOF_1, user),
-                    retries: ::ctxlocal::__private::Slot::new(
-                        __CTXLOCAL_PROOF_2,
-                        retries,
-                    ),
-                }
-            };
-            ::ctxlocal::__private::insert_struct(context, &__CTXLOCAL_KEY, __values)
+            __ctxlocal::insert_struct(context, &__CTXLOCAL_KEY, __ctxlocal_values(self))
         }
     }
-    use ::ctxlocal::__private::TextProof as __CtxlocalTextProof;
+    use __ctxlocal::TextProof as __CtxlocalTextProof;
     const __CTXLOCAL_TEXT_0: __CtxlocalTextProof<String> = __CtxlocalTextProof::new();
     #[allow(dead_code)]
     fn __ctxlocal_inject(
-        put: &mut dyn ::ctxlocal::__private::core::ops::FnMut(
-            &'static str,
-            ::std::string::String,
-        ),
+        put: &mut dyn __core::ops::FnMut(&'static str, ::std::string::String),
     ) {
-        ::ctxlocal::__private::with(
-            &__CTXLOCAL_KEY,
-            |__v: &__CtxlocalValues| &__v.request_id,
+        __ctxlocal::field_with(
+            __CTXLOCAL_FIELD_0,
             |value| {
-                if let ::ctxlocal::__private::core::option::Option::Some(value) = value {
+                if let __core::option::Option::Some(value) = value {
                     put("request_id", __CTXLOCAL_TEXT_0.to_text(value));
                 }
             },
@@ -684,29 +318,20 @@ Where the per-field setters panic, if any field is set.*/
     #[allow(dead_code)]
     fn __ctxlocal_extract(
         context: &mut ::ctxlocal::Context,
-        source: &dyn ::ctxlocal::__private::Lookup,
+        source: &dyn __ctxlocal::Lookup,
     ) {
-        if let ::ctxlocal::__private::core::option::Option::Some(text) = source
-            .lookup("request_id")
-        {
-            if let ::ctxlocal::__private::core::option::Option::Some(value) = __CTXLOCAL_TEXT_0
+        if let __core::option::Option::Some(text) = source.lookup("request_id") {
+            if let __core::option::Option::Some(value) = __CTXLOCAL_TEXT_0
                 .from_text(text)
             {
-                ::ctxlocal::__private::insert_field(
-                    context,
-                    &__CTXLOCAL_KEY,
-                    |__v: &mut __CtxlocalValues| &mut __v.request_id,
-                    __CTXLOCAL_PROOF_0,
-                    value,
-                );
+                __ctxlocal::field_insert(context, __CTXLOCAL_FIELD_0, value);
             }
         }
     }
-    ::ctxlocal::__private::register_propagation! {
-        ::ctxlocal::__private::Propagation { owner :
-        ::ctxlocal::__private::core::concat!(::ctxlocal::__private::core::module_path!(),
-        "::", "RequestCtx",), fields : & [::ctxlocal::__private::PropagatedField { key :
-        "request_id", field : "request_id" }], inject : __ctxlocal_inject, extract :
+    __ctxlocal::register_propagation! {
+        __ctxlocal::Propagation { owner : __core::concat!(__core::module_path!(), "::",
+        "RequestCtx",), fields : & [__ctxlocal::PropagatedField { key : "request_id",
+        field : "request_id" }], inject : __ctxlocal_inject, extract :
         __ctxlocal_extract, }
     }
 };

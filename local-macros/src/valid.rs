@@ -170,7 +170,13 @@ fn is_str_path(path: &syn::Path) -> bool {
 
 /// A type as the user would write it, for messages: `Vec<u8>`, `dyn Fn() + Send`.
 fn type_text(ty: &syn::Type) -> String {
-    let mut text = ty.to_token_stream().to_string();
+    code_text(ty)
+}
+
+/// Tokens as the user would write them (`String::from("x")`, not `String :: from ("x")`),
+/// for messages and docs.
+pub(crate) fn code_text(tokens: impl ToTokens) -> String {
+    let mut text = tokens.to_token_stream().to_string();
     for (from, to) in [
         (" < ", "<"),
         ("< ", "<"),

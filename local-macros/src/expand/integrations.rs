@@ -9,7 +9,6 @@ use syn::spanned::Spanned;
 
 use super::docs::Docs;
 use super::names::Names;
-use super::storage::into_values;
 use crate::model::{Mode, Struct, StructFn};
 
 /// `Some(T)` if `ty` is written `Option<T>` (or `std::option::Option<T>`, ...): a propagated
@@ -34,8 +33,8 @@ fn option_inner(ty: &syn::Type) -> Option<&syn::Type> {
 /// What a propagated or traced field of type `ty` shows, and the pattern that binds it as
 /// `value` from the `Option<&ty>` a borrowing read gives: the value itself, or for an
 /// `Option<T>` field its `T` when it is `Some` (a `None` shows nothing).
-fn shown_value<'a>(private: &TokenStream, ty: &'a syn::Type) -> (&'a syn::Type, TokenStream) {
-    let some = quote!(#private::core::option::Option::Some);
+fn shown_value<'a>(core: &syn::Ident, ty: &'a syn::Type) -> (&'a syn::Type, TokenStream) {
+    let some = quote!(#core::option::Option::Some);
     match option_inner(ty) {
         Some(inner) => (inner, quote!(#some(#some(value)))),
         None => (ty, quote!(#some(value))),
@@ -48,8 +47,7 @@ pub(super) fn propagation(input: &Struct, names: &Names) -> TokenStream {
     let Names {
         krate,
         private,
-        values,
-        key,
+        core,
         ..
     } = names;
     let mut keys = Vec::new();
@@ -60,14 +58,13 @@ pub(super) fn propagation(input: &Struct, names: &Names) -> TokenStream {
         let Some(name) = field.propagate_key() else {
             continue;
         };
-        let ident = &field.ident;
         let ty = &field.ty;
         let cfgs = &field.cfgs;
-        let proof = &field_names.proof;
+        let handle = &field_names.handle;
         let text = &field_names.text_proof;
-        let (text_ty, present) = shown_value(private, ty);
+        let (text_ty, present) = shown_value(core, ty);
         let wrap = match option_inner(ty) {
-            Some(_) => quote!(#private::core::option::Option::Some(value)),
+            Some(_) => quote!(#core::option::Option::Some(value)),
             None => quote!(value),
         };
         let field_name = &field.name;
@@ -82,7 +79,7 @@ pub(super) fn propagation(input: &Struct, names: &Names) -> TokenStream {
         });
         injects.push(quote! {
             #(#cfgs)*
-            #private::with(&#key, |__v: &#values| &__v.#ident, |value| {
+            #private::field_with(#handle, |value| {
                 if let #present = value {
                     put(#name, #text.to_text(value));
                 }
@@ -90,15 +87,9 @@ pub(super) fn propagation(input: &Struct, names: &Names) -> TokenStream {
         });
         extracts.push(quote! {
             #(#cfgs)*
-            if let #private::core::option::Option::Some(text) = source.lookup(#name) {
-                if let #private::core::option::Option::Some(value) = #text.from_text(text) {
-                    #private::insert_field(
-                        context,
-                        &#key,
-                        |__v: &mut #values| &mut __v.#ident,
-                        #proof,
-                        #wrap,
-                    );
+            if let #core::option::Option::Some(text) = source.lookup(#name) {
+                if let #core::option::Option::Some(value) = #text.from_text(text) {
+                    #private::field_insert(context, #handle, #wrap);
                 }
             }
         });
@@ -113,7 +104,7 @@ pub(super) fn propagation(input: &Struct, names: &Names) -> TokenStream {
 
         // Unused without the `baggage` feature, which registers them.
         #[allow(dead_code)]
-        fn __ctxlocal_inject(put: &mut dyn #private::core::ops::FnMut(&'static str, ::std::string::String)) {
+        fn __ctxlocal_inject(put: &mut dyn #core::ops::FnMut(&'static str, ::std::string::String)) {
             #(#injects)*
         }
 
@@ -124,8 +115,8 @@ pub(super) fn propagation(input: &Struct, names: &Names) -> TokenStream {
 
         #private::register_propagation! {
             #private::Propagation {
-                owner: #private::core::concat!(
-                    #private::core::module_path!(),
+                owner: #core::concat!(
+                    #core::module_path!(),
                     "::",
                     #owner,
                 ),
@@ -147,16 +138,16 @@ pub(super) fn async_local_impl(input: &Struct, names: &Names) -> TokenStream {
         krate,
         private,
         key,
+        into_values,
         ..
     } = names;
     let ident = &input.ident;
-    let into_values = into_values(input, names);
     quote! {
         #[automatically_derived]
         impl #krate::AsyncLocal for #ident {
+            #[inline]
             fn insert_into(self, context: &mut #krate::Context) {
-                let __values = { #into_values };
-                #private::insert_struct(context, &#key, __values)
+                #private::insert_struct(context, &#key, #into_values(self))
             }
         }
     }
@@ -165,22 +156,19 @@ pub(super) fn async_local_impl(input: &Struct, names: &Names) -> TokenStream {
 /// The hooks static and the function that shows `#[local(trace)]` fields on log events, or
 /// nothing if no field is traced.
 pub(super) fn trace_hooks(input: &Struct, names: &Names) -> Option<TokenStream> {
-    let Names {
-        private,
-        values,
-        key,
-        ..
-    } = names;
-    let traced: Vec<_> = input.fields.iter().filter(|field| field.trace).collect();
+    let Names { private, core, .. } = names;
+    let traced: Vec<_> = (input.fields.iter().zip(&names.fields))
+        .filter(|(field, _)| field.trace)
+        .collect();
     if traced.is_empty() {
         return None;
     }
-    let visits = traced.iter().map(|field| {
-        let ident = &field.ident;
+    let visits = traced.iter().map(|(field, field_names)| {
+        let handle = &field_names.handle;
         let name = &field.name;
         let ty = &field.ty;
         let cfgs = &field.cfgs;
-        let (shown_ty, present) = shown_value(private, ty);
+        let (shown_ty, present) = shown_value(core, ty);
         // Spanned at the field's type, all of it: a type with neither `Display` nor `Debug`
         // is reported there.
         let name = syn::LitStr::new(name, shown_ty.span());
@@ -189,7 +177,7 @@ pub(super) fn trace_hooks(input: &Struct, names: &Names) -> Option<TokenStream> 
         };
         quote! {
             #(#cfgs)*
-            #private::with(&#key, |__v: &#values| &__v.#ident, |value| {
+            #private::field_with(#handle, |value| {
                 if let #present = value {
                     #show
                 }
@@ -198,10 +186,7 @@ pub(super) fn trace_hooks(input: &Struct, names: &Names) -> Option<TokenStream> 
     });
     Some(quote! {
         fn __ctxlocal_trace(
-            visit: &mut dyn #private::core::ops::FnMut(
-                &'static str,
-                &dyn #private::core::fmt::Display,
-            ),
+            visit: &mut dyn #core::ops::FnMut(&'static str, &dyn #core::fmt::Display),
         ) {
             #[allow(unused_imports)]
             use #private::{Trace as __CtxlocalTrace, TraceDebug as _, TraceDisplay as _};
@@ -209,7 +194,7 @@ pub(super) fn trace_hooks(input: &Struct, names: &Names) -> Option<TokenStream> 
         }
 
         static __CTXLOCAL_HOOKS: #private::StructHooks =
-            #private::StructHooks::new(#private::core::option::Option::Some(__ctxlocal_trace));
+            #private::StructHooks::new(#core::option::Option::Some(__ctxlocal_trace));
     })
 }
 
@@ -218,6 +203,7 @@ pub(super) fn trace_hooks(input: &Struct, names: &Names) -> Option<TokenStream> 
 pub(super) fn debug_view(input: &Struct, names: &Names) -> TokenStream {
     let Names {
         private,
+        core,
         mode,
         values,
         key,
@@ -241,7 +227,7 @@ pub(super) fn debug_view(input: &Struct, names: &Names) -> TokenStream {
         .iter()
         .map(|field| {
             let ty = &field.ty;
-            quote_spanned!(ty.span()=> for<'__ctxlocal> #ty: #private::core::fmt::Debug)
+            quote_spanned!(ty.span()=> for<'__ctxlocal> #ty: #core::fmt::Debug)
         })
         .collect();
     let entries = input
@@ -255,9 +241,9 @@ pub(super) fn debug_view(input: &Struct, names: &Names) -> TokenStream {
             let default = match field.default {
                 Some(_) => {
                     let function = &field_names.default_fn;
-                    quote!(#private::core::option::Option::Some(#function as fn() -> _))
+                    quote!(#core::option::Option::Some(#function as fn() -> _))
                 }
-                None => quote!(#private::core::option::Option::None),
+                None => quote!(#core::option::Option::None),
             };
             quote! {
                 #(#cfgs)*
@@ -269,22 +255,23 @@ pub(super) fn debug_view(input: &Struct, names: &Names) -> TokenStream {
     let doc = docs.struct_fn(StructFn::DebugCurrent);
     quote! {
         #[doc = #doc]
-        #vis fn debug_current() -> impl #private::core::fmt::Debug
+        #[inline]
+        #vis fn debug_current() -> impl #core::fmt::Debug
         where
             #(#bounds,)*
         {
             const _: fn() = || {
                 #(#checks)*
             };
-            struct __CtxlocalDebugView(#private::core::option::Option<#values>);
-            impl #private::core::fmt::Debug for __CtxlocalDebugView
+            struct __CtxlocalDebugView(#core::option::Option<#values>);
+            impl #core::fmt::Debug for __CtxlocalDebugView
             where
                 #(#bounds,)*
             {
                 fn fmt(
                     &self,
-                    f: &mut #private::core::fmt::Formatter<'_>,
-                ) -> #private::core::fmt::Result {
+                    f: &mut #core::fmt::Formatter<'_>,
+                ) -> #core::fmt::Result {
                     let empty = #values::default();
                     let values = self.0.as_ref().unwrap_or(&empty);
                     let mut debug = f.debug_struct(#owner);

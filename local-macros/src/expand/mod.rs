@@ -3,21 +3,25 @@
 //! Output, for `#[async_local] struct Owner { field: T }`:
 //!
 //! ```text
-//! struct Owner { field: T }                  // as written, minus `#[local]`
+//! struct Owner { field: T }                    // as written, minus `#[local]`
 //! const _: () = {
+//!     use ::ctxlocal::__private as __ctxlocal; // and its `core` as `__core`
 //!     struct __CtxlocalValues { field: Slot<T, Mode> }   // the values in one context
-//!     impl Values for __CtxlocalValues { .. }           // `no_inherit` hooks, if any
+//!     unsafe impl Values for __CtxlocalValues { .. }    // `no_inherit` hooks, if any
 //!     static __CTXLOCAL_KEY: StructKey<__CtxlocalValues, Mode>;
-//!     const __CTXLOCAL_PROOF_0: FieldProof<T, Mode>;    // "T may be stored": one error site
-//!     fn __ctxlocal_default_0() -> T { .. }             // per `default`
-//!     impl Owner { /* accessors */ }
+//!     const __CTXLOCAL_FIELD_0: FieldRef<..> =  // the field, described once to the runtime
+//!         ((&KEY, "Owner", "field"), (|v| &v.field, |v| &mut v.field), proof);
+//!     fn __ctxlocal_default_0() -> T { .. }    // per `default`
+//!     fn __ctxlocal_values(value: Owner) -> __CtxlocalValues { .. }
+//!     impl Owner { fn with_field(..) { __ctxlocal::field_with(__CTXLOCAL_FIELD_0, f) } .. }
+//!     impl Owner where T: Clone { fn field() -> Option<T> { .. } .. }
 //! };
 //! ```
 //!
 //! Split by what it generates: [`names`] computes every name once, [`storage`] the values
-//! table, key, proofs and defaults, [`accessors`] the functions on the struct (documented by
-//! [`docs`]), [`integrations`] what the struct offers to tracing, baggage, `Debug` and
-//! `Context::with`.
+//! table, key, field descriptions and defaults, [`accessors`] the functions on the struct
+//! (documented by [`docs`]), [`integrations`] what the struct offers to tracing, baggage,
+//! `Debug` and `Context::with`.
 
 mod accessors;
 mod docs;
@@ -36,47 +40,80 @@ pub(crate) fn expand(input: &Struct) -> TokenStream {
     let ident = &input.ident;
 
     let original = original_struct(input);
-    let values_struct = storage::values_struct(input, &names);
-    let values_impl = storage::values_impl(input, &names);
-    let (proof_imports, proofs) = storage::proofs(input, &names);
-    let defaults = storage::defaults(input, &names);
+    let prelude = storage::prelude(&names);
+    let values = storage::values(input, &names);
     let (hooks, with_hooks) = match integrations::trace_hooks(input, &names) {
         Some(hooks) => (hooks, quote!(.with_hooks(&__CTXLOCAL_HOOKS))),
         None => (TokenStream::new(), TokenStream::new()),
     };
-    let key_static = storage::key(input, &names, with_hooks);
-    let accessors = input
-        .fields
-        .iter()
-        .zip(&names.fields)
-        .map(|(field, field_names)| accessors::field_accessors(input, &names, field, field_names));
-    let struct_methods = accessors::struct_methods(input, &names);
-    let async_local_impl = integrations::async_local_impl(input, &names);
-    let propagation = integrations::propagation(input, &names);
+    let key = storage::key(input, &names, with_hooks);
+    let handles = storage::handles(input, &names);
+    let defaults = storage::defaults(input, &names);
+    let into_values = storage::into_values(input, &names);
+
+    // The accessors any field type gets go in one `impl` with the struct's functions, unless
+    // the field is under a `cfg`, which then goes on an `impl` of the field's own; the cloning
+    // ones go in an `impl` per field, bounded by `T: Clone`.
+    let mut shared = Vec::new();
+    let mut per_field = Vec::new();
+    for (field, field_names) in input.fields.iter().zip(&names.fields) {
+        let accessors::FieldAccessors { any, cloning } =
+            accessors::field_accessors(input, &names, field, field_names);
+        let cfgs = &field.cfgs;
+        if cfgs.is_empty() {
+            shared.push(any);
+        } else {
+            per_field.push(quote! {
+                #(#cfgs)*
+                #[automatically_derived]
+                impl #ident {
+                    #any
+                }
+            });
+        }
+        let clone_bound = accessors::clone_bound(&names, field);
+        // Spanned at the field: a call that does not meet the bound is told it is the field's.
+        let mut owner = ident.clone();
+        owner.set_span(field.ident.span());
+        per_field.push(quote! {
+            #(#cfgs)*
+            #[automatically_derived]
+            impl #owner #clone_bound {
+                #cloning
+            }
+        });
+    }
+    let struct_fns = accessors::struct_fns(input, &names);
     let debug_view = input
         .options
         .debug
         .then(|| integrations::debug_view(input, &names));
+    let async_local_impl = integrations::async_local_impl(input, &names);
+    let propagation = integrations::propagation(input, &names);
 
+    // Accessor names are built from field names (`_data` gives `set__data`); a field named
+    // against the style lints is already reported at the field itself. Most accessors of a
+    // struct go unused, and the user cannot remove them: none is dead code. (The `allow`s
+    // cover the user's `default` expressions too, the price of one `allow` instead of one per
+    // item.)
     quote! {
         #original
 
+        #[allow(non_snake_case, dead_code)]
         const _: () = {
-            #values_struct
-            #values_impl
-            #proof_imports
+            #prelude
+            #values
             #hooks
-            #key_static
-            #proofs
+            #key
+            #handles
             #defaults
+            #into_values
 
-            // Accessor names are built from field names (`_data` gives `set__data`); a field
-            // named against the style lints is already reported at the field itself.
+            #(#per_field)*
             #[automatically_derived]
-            #[allow(non_snake_case)]
             impl #ident {
-                #(#accessors)*
-                #struct_methods
+                #(#shared)*
+                #struct_fns
                 #debug_view
             }
 

@@ -1,5 +1,6 @@
 //! Where the values live: the struct's table of slots and its `Values` impl, the key, each
-//! field's proof and default, and the conversion of a struct value into a table.
+//! field's description for the runtime (key, projections, proof) and default, and the
+//! conversion of a struct value into a table.
 
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
@@ -8,12 +9,34 @@ use syn::spanned::Spanned;
 use super::names::Names;
 use crate::model::{Field, FieldDefault, Mode, Struct};
 
-/// `struct __CtxlocalValues { field: Slot<T, Mode>, .. }`: the struct's values in one context.
-pub(super) fn values_struct(input: &Struct, names: &Names) -> TokenStream {
+/// The block's imports and the aliases of the struct's slot and field-description types.
+pub(super) fn prelude(names: &Names) -> TokenStream {
     let Names {
+        private_path,
         private,
+        core,
         mode,
         values,
+        slot,
+        field,
+        ..
+    } = names;
+    quote! {
+        use #private_path as #private;
+        use #private_path::core as #core;
+        type #slot<T> = #private::Slot<T, #mode>;
+        type #field<T> = #private::FieldRef<#values, T, #mode>;
+    }
+}
+
+/// `struct __CtxlocalValues { field: __CtxlocalSlot<T>, .. }`: the struct's values in one
+/// context, and its `Values` impl.
+pub(super) fn values(input: &Struct, names: &Names) -> TokenStream {
+    let Names {
+        private,
+        core,
+        values,
+        slot,
         ..
     } = names;
     let value_fields = input.fields.iter().map(|field| {
@@ -22,29 +45,32 @@ pub(super) fn values_struct(input: &Struct, names: &Names) -> TokenStream {
         let cfgs = &field.cfgs;
         quote_spanned! {ty.span()=>
             #(#cfgs)*
-            #name: #private::Slot<#ty, #mode>
+            #name: #slot<#ty>
         }
     });
+    let values_impl = values_impl(input, names);
     quote! {
-        #[derive(
-            #private::core::clone::Clone,
-            #private::core::default::Default
-        )]
+        #[derive(#core::clone::Clone, #core::default::Default)]
         // A field whose accessors are never called leaves its slot unread. A field name
         // against the style lints is reported (or allowed) at the user's own field.
         #[allow(non_camel_case_types, non_snake_case, dead_code)]
         struct #values {
             #(#value_fields,)*
         }
+
+        // SAFETY: the values table is a struct of slots with derived `Clone` and `Default`,
+        // which clone and create pointers and run no user code; `inherited` (if any) only
+        // clones the table and resets slots.
+        unsafe impl #private::Values for #values {
+            #values_impl
+        }
     }
 }
 
-/// `impl Values`: whether any field is set, and the hook that drops `no_inherit` values from a
-/// child's snapshot.
-pub(super) fn values_impl(input: &Struct, names: &Names) -> TokenStream {
-    let Names {
-        private, values, ..
-    } = names;
+/// The items of `impl Values`: whether any field is set, and the hook that drops `no_inherit`
+/// values from a child's snapshot.
+fn values_impl(input: &Struct, names: &Names) -> TokenStream {
+    let core = &names.core;
     let all_set = any_set(&input.fields.iter().collect::<Vec<_>>());
     let is_empty = quote! {
         fn is_empty(&self) -> bool {
@@ -58,47 +84,43 @@ pub(super) fn values_impl(input: &Struct, names: &Names) -> TokenStream {
         .filter(|f| f.no_inherit.is_some())
         .collect();
     if not_inherited.is_empty() {
-        return quote! {
-            // SAFETY: the values table is a struct of slots with derived `Clone` and `Default`,
-            // which clone and create pointers and run no user code.
-            unsafe impl #private::Values for #values {
-                #is_empty
-            }
-        };
+        return is_empty;
     }
     let not_inherited_set = any_set(&not_inherited);
     let resets = not_inherited.iter().map(|field| {
         let name = &field.ident;
         let cfgs = &field.cfgs;
-        quote! { #(#cfgs)* { copy.#name = #private::core::default::Default::default(); } }
+        quote! { #(#cfgs)* { copy.#name = #core::default::Default::default(); } }
     });
     quote! {
-        // SAFETY: as above; `inherited` only clones the table and resets slots.
-        unsafe impl #private::Values for #values {
-            const NOT_INHERITED: bool = true;
+        const NOT_INHERITED: bool = true;
 
-            #is_empty
+        #is_empty
 
-            fn inherited(&self) -> #private::core::option::Option<Self> {
-                #not_inherited_set
-                if !any_set {
-                    return #private::core::option::Option::None;
-                }
-                let mut copy = #private::core::clone::Clone::clone(self);
-                #(#resets)*
-                #private::core::option::Option::Some(copy)
+        fn inherited(&self) -> #core::option::Option<Self> {
+            #not_inherited_set
+            if !any_set {
+                return #core::option::Option::None;
             }
+            let mut copy = #core::clone::Clone::clone(self);
+            #(#resets)*
+            #core::option::Option::Some(copy)
         }
     }
 }
 
 /// Statements that leave `any_set` true if any of `fields` is set in `self` (a values table);
-/// fields under `#[cfg]` count only where they exist.
+/// fields under `#[cfg]` count only where they exist (in a block: a `cfg` on an expression
+/// statement is unstable).
 fn any_set(fields: &[&Field]) -> TokenStream {
     let checks = fields.iter().map(|field| {
         let name = &field.ident;
         let cfgs = &field.cfgs;
-        quote! { #(#cfgs)* { any_set |= self.#name.is_set(); } }
+        let check = quote!(any_set |= self.#name.is_set(););
+        match cfgs.is_empty() {
+            true => check,
+            false => quote!(#(#cfgs)* { #check }),
+        }
     });
     quote! {
         #[allow(unused_mut)]
@@ -107,8 +129,7 @@ fn any_set(fields: &[&Field]) -> TokenStream {
     }
 }
 
-/// The struct's key: `static __CTXLOCAL_KEY: StructKey<__CtxlocalValues, Mode>`, with the
-/// trace hooks if any (`with_hooks`).
+/// The struct's key, with the trace hooks if any (`with_hooks`).
 pub(super) fn key(input: &Struct, names: &Names, with_hooks: TokenStream) -> TokenStream {
     let Names {
         private,
@@ -122,54 +143,60 @@ pub(super) fn key(input: &Struct, names: &Names, with_hooks: TokenStream) -> Tok
         Mode::ThreadCritical => quote!(new_local),
     };
     quote! {
-        static #key: #private::StructKey<#values, #mode> =
-            #private::StructKey::#key_new()#with_hooks;
+        static #key: #private::StructKey<#values, #mode> = #private::StructKey::#key_new()#with_hooks;
     }
 }
 
-/// One `const` per field proving its type may be stored (and the imports they use): a type
-/// that may not cross threads is reported there, once, and nowhere else (the accessors only
-/// pass the proof along).
-pub(super) fn proofs(input: &Struct, names: &Names) -> (TokenStream, TokenStream) {
-    let Names { private, mode, .. } = names;
-    let proof_new = match input.options.mode {
-        Mode::Default => "new",
-        Mode::ThreadCritical => "local",
-    };
-    let proofs = input
+/// One `const` per field describing it to the runtime (`FieldRef`): which field it is (the
+/// key, and the names for messages), the projections to its slot, and the proof that its type
+/// may be stored. The proof is spanned at the field's type: a type that may not cross threads
+/// is reported there, once, and nowhere else (the accessors only pass the description along).
+pub(super) fn handles(input: &Struct, names: &Names) -> TokenStream {
+    let Names {
+        private,
+        field: field_type,
+        key,
+        owner,
+        ..
+    } = names;
+    let handles = input
         .fields
         .iter()
         .zip(&names.fields)
         .map(|(field, field_names)| {
-            let proof = &field_names.proof;
+            let handle = &field_names.handle;
+            let ident = &field.ident;
             let ty = &field.ty;
             let cfgs = &field.cfgs;
-            let proof_new = syn::Ident::new(proof_new, ty.span());
-            // Spanned at the field's type.
-            let value = quote_spanned!(ty.span()=> __CtxlocalFieldProof::#proof_new());
-            let value = match input.options.mode {
-                Mode::Default => quote_spanned!(ty.span()=> __ctxlocal_storable(#value)),
-                Mode::ThreadCritical => value,
+            let name = &field.name;
+            // Every token at the type, the paths too: rustc points at a call's path.
+            let mut private = private.clone();
+            private.set_span(ty.span());
+            let proof = match input.options.mode {
+                Mode::Default => quote_spanned! {ty.span()=>
+                    #private::storable(#private::FieldProof::new())
+                },
+                Mode::ThreadCritical => {
+                    quote_spanned!(ty.span()=> #private::FieldProof::local())
+                }
             };
-            quote_spanned! {ty.span()=>
+            quote! {
                 #(#cfgs)*
-                const #proof: __CtxlocalFieldProof<#ty, #mode> = #value;
+                const #handle: #field_type<#ty> = (
+                    (&#key, #owner, #name),
+                    (|__v| &__v.#ident, |__v| &mut __v.#ident),
+                    #proof,
+                );
             }
         });
-    let storable = (input.options.mode == Mode::Default)
-        .then(|| quote!(use #private::storable as __ctxlocal_storable;));
-    let imports = quote! {
-        use #private::FieldProof as __CtxlocalFieldProof;
-        #storable
-    };
-    (imports, quote!(#(#proofs)*))
+    quote!(#(#handles)*)
 }
 
 /// One function per default, so that a type without `Default` (spanned at the `default`
 /// option) or an expression of the wrong type (spanned at the expression) is reported once;
-/// the accessors only call it.
+/// the accessors only name it.
 pub(super) fn defaults(input: &Struct, names: &Names) -> TokenStream {
-    let private = &names.private;
+    let core = &names.core;
     let defaults = input
         .fields
         .iter()
@@ -183,7 +210,7 @@ pub(super) fn defaults(input: &Struct, names: &Names) -> TokenStream {
                 FieldDefault::Trait(span) => quote_spanned! {*span=>
                     #(#cfgs)*
                     fn #function() -> #ty {
-                        <#ty as #private::core::default::Default>::default()
+                        <#ty as #core::default::Default>::default()
                     }
                 },
                 FieldDefault::Expr(expr) => quote_spanned! {expr.span()=>
@@ -197,26 +224,30 @@ pub(super) fn defaults(input: &Struct, names: &Names) -> TokenStream {
     quote!(#(#defaults)*)
 }
 
-/// `let Owner { a, b } = self; Values { a: Slot::new(..), b: Slot::new(..) }`
+/// `fn __ctxlocal_values(value: Owner) -> __CtxlocalValues`: a struct value as a values table
+/// (for `value.set()`, `value.scope(..)`, `Context::with(value)`).
 pub(super) fn into_values(input: &Struct, names: &Names) -> TokenStream {
     let Names {
-        private, values, ..
+        private,
+        values,
+        into_values,
+        ..
     } = names;
     let owner = &input.ident;
-    let idents: Vec<_> = input.fields.iter().map(|f| &f.ident).collect();
-    let cfgs: Vec<_> = input.fields.iter().map(|f| &f.cfgs).collect();
     let slots = input
         .fields
         .iter()
         .zip(&names.fields)
         .map(|(field, field_names)| {
             let name = &field.ident;
-            let proof = &field_names.proof;
+            let handle = &field_names.handle;
             let cfgs = &field.cfgs;
-            quote! { #(#cfgs)* #name: #private::Slot::new(#proof, #name) }
+            quote! { #(#cfgs)* #name: #private::field_slot(#handle, value.#name) }
         });
     quote! {
-        let #owner { #(#(#cfgs)* #idents,)* } = self;
-        #values { #(#slots,)* }
+        #[inline]
+        fn #into_values(value: #owner) -> #values {
+            #values { #(#slots,)* }
+        }
     }
 }
