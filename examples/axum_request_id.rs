@@ -20,8 +20,9 @@
 //! - a streaming endpoint (server-sent events): each event is made while the server streams
 //!   the body, after the handler returned, and still sees the request's id and user, because
 //!   `ScopeLayer` runs the response body in the request's context too;
-//! - log lines written through [`ctxlocal::tracing::ContextWriter`]: every line carries
-//!   ` request_id=... user=...` although no log call mentions them.
+//! - JSON log lines formatted through [`ctxlocal::tracing::TraceFieldsFormat`]: every line
+//!   carries `"request_id"`, `"user"` and `"admin"` (a boolean) beside the event's own fields,
+//!   although no log call mentions them.
 //!
 //! Without arguments it starts the server on an ephemeral port, sends three requests to it
 //! with a real HTTP client, prints the log lines and the responses, and exits. With `--serve`
@@ -44,7 +45,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use ctxlocal::async_local;
 use ctxlocal::tower::ScopeLayer;
-use ctxlocal::tracing::ContextWriter;
+use ctxlocal::tracing::TraceFieldsFormat;
 use futures::StreamExt;
 use http_body_util::{BodyExt, Empty};
 use hyper_util::client::legacy::Client;
@@ -66,7 +67,12 @@ pub struct RequestCtx {
 pub struct Auth {
     #[local(trace)]
     pub user: String,
+    #[local(trace)]
+    pub admin: bool,
 }
+
+/// The users that are administrators.
+pub const ADMINS: [&str; 1] = ["ada"];
 
 /// The header that carries the request id, in both directions.
 pub const REQUEST_ID: &str = "x-request-id";
@@ -139,7 +145,11 @@ fn authenticate(headers: &HeaderMap) {
         .get("x-user")
         .and_then(|user| user.to_str().ok())
         .unwrap_or("anonymous");
-    Auth::set_user(user.to_owned());
+    Auth {
+        user: user.to_owned(),
+        admin: ADMINS.contains(&user),
+    }
+    .set();
 }
 
 /// What the code calling it sees, as `place request_id=... user=...`.
@@ -201,17 +211,20 @@ mod audit {
     }
 }
 
-/// A tracing subscriber whose lines carry the `#[local(trace)]` fields, written to
-/// `make_writer` (`std::io::stdout` in `main`, a buffer in the tests).
+/// A tracing subscriber that writes one JSON object per event, with the event's fields and
+/// the `#[local(trace)]` fields at its top level, to `make_writer` (`std::io::stdout` in
+/// `main`, a buffer in the tests):
+///
+/// `{"timestamp":"...","level":"INFO","message":"request received","order":7,"request_id":"req-7","user":"ada","admin":true,"target":"axum_request_id"}`
 pub fn subscriber<W>(make_writer: W) -> impl tracing::Subscriber + Send + Sync + 'static
 where
     W: for<'a> MakeWriter<'a> + Send + Sync + 'static,
 {
     tracing_subscriber::fmt()
-        .without_time()
-        .with_target(false)
-        .with_ansi(false)
-        .with_writer(ContextWriter::text(make_writer))
+        .json()
+        .flatten_event(true)
+        .map_event_format(TraceFieldsFormat::new)
+        .with_writer(make_writer)
         .finish()
 }
 

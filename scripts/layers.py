@@ -16,10 +16,12 @@ MAX_LINES = 500
 
 # Bottom first. A file imports only from lines above its own.
 LAYERS = [
-    # 1. cells, modes, errors, strict mode, what structs offer to integrations
-    ["error", "mode", "cow_arc", "trace_value"],
+    # 1. cells, modes, errors, strict mode, what structs offer to integrations (and their
+    #    values, typed)
+    ["error", "mode", "cow_arc"],
     ["strict"],
     ["hooks"],
+    ["trace_value"],
     # 2. one struct's values
     ["field", "struct_key"],
     # bounds on field types, one error each

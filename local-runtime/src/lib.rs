@@ -12,8 +12,9 @@
 //! 1. **Cells and modes.** `cow_arc.rs` is the reference-counted, copy-on-write cell behind
 //!    every value and every table (and its type-erased form); `mode.rs` names the two storage
 //!    modes (`AnyThread`, `ThisThread`); `error.rs` is [`AccessError`]; above them
-//!    `strict.rs`, the [`strict`] mode switch (rule E5), then `hooks.rs` and `trace_value.rs`,
-//!    which let structs offer their `#[local(trace)]` fields to log integrations.
+//!    `strict.rs`, the [`strict`] mode switch (rule E5), then `hooks.rs`, which lets structs
+//!    offer their `#[local(trace)]` fields to log integrations, and `trace_value.rs`, which
+//!    hands those values over with their types (and picks the name a field is logged under).
 //! 2. **One struct's values.** `field.rs`: a field's [`Slot`](__private::Slot) and what a write
 //!    displaces from it; `struct_key.rs`: a struct's key and its values table (`Values`);
 //!    above them `checks.rs`, the bounds on field types that fail with one error each.
@@ -35,8 +36,8 @@
 //!    `bridge.rs` ([`sync_to_async`], [`async_to_sync`]), `spawn.rs`, `thread.rs`,
 //!    `join_set.rs` and `executor.rs` (spawning with a snapshot: tokio, threads, `JoinSet`,
 //!    any executor), and the integrations, each behind its feature: `tower.rs` (requests and
-//!    their response bodies), `rayon.rs`, `hyper.rs`, `tracing.rs`, `propagation.rs` with
-//!    `baggage/`.
+//!    their response bodies), `rayon.rs`, `hyper.rs`, `tracing/` (the event formatter),
+//!    `propagation.rs` with `baggage/`.
 //!
 //! `unsafe` code lives in `cow_arc.rs` (the cells), `table/` (the typed view of erased
 //! entries), `thread_state.rs` and `thread_critical.rs` (access to thread state under the

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use axum_request_id::{LOG_LINES_PER_REQUEST, PLACES, RequestCtx, client, fetch, start};
-use support::{Captured, log_field};
+use support::{Captured, json_line};
 
 /// What the process-wide subscriber has written. Tests in this file run in parallel and share
 /// it, so each uses its own range of order numbers and looks only at those lines.
@@ -30,12 +30,13 @@ fn logs() -> &'static Captured {
     })
 }
 
-/// The captured lines whose `order=N` field is in `orders`, by order number.
-fn lines_for(orders: std::ops::Range<u64>) -> BTreeMap<u64, Vec<String>> {
-    let mut by_order = BTreeMap::<u64, Vec<String>>::new();
+/// The captured JSON lines whose `order` field is in `orders`, by order number (each checked
+/// to have no key twice).
+fn lines_for(orders: std::ops::Range<u64>) -> BTreeMap<u64, Vec<serde_json::Value>> {
+    let mut by_order = BTreeMap::<u64, Vec<serde_json::Value>>::new();
     for line in logs().lines() {
-        let order = log_field(&line, "order").and_then(|n| n.parse().ok());
-        if let Some(order) = order.filter(|n| orders.contains(n)) {
+        let line = json_line(&line);
+        if let Some(order) = line["order"].as_u64().filter(|n| orders.contains(n)) {
             by_order.entry(order).or_default().push(line);
         }
     }
@@ -157,21 +158,17 @@ async fn concurrent_requests_and_their_log_lines_each_carry_their_own_id() {
     for (order, lines) in lines {
         assert_eq!(lines.len(), LOG_LINES_PER_REQUEST, "{lines:#?}");
         for line in &lines {
-            assert_eq!(
-                log_field(line, "request_id"),
-                Some(&*format!("req-{order}")),
-                "{line}"
-            );
-            assert_eq!(
-                log_field(line, "user"),
-                Some(&*format!("user-{order}")),
-                "{line}"
-            );
+            assert_eq!(line["request_id"], format!("req-{order}"), "{line}");
+            assert_eq!(line["user"], format!("user-{order}"), "{line}");
+            assert_eq!(line["admin"], false, "{line}");
         }
-        let sql = lines.iter().find(|line| line.contains(" query ")).unwrap();
-        assert!(
-            sql.contains(&format!("/* request_id=req-{order} */")),
-            "{sql}"
+        let sql = lines
+            .iter()
+            .find(|line| line["message"] == "query")
+            .unwrap();
+        assert_eq!(
+            sql["sql"],
+            format!("/* request_id=req-{order} */ SELECT * FROM orders WHERE id = {order}")
         );
     }
 }

@@ -1,5 +1,5 @@
-//! The integrations: `tower` (`ScopeLayer`), `tracing` (`ContextWriter`), and `baggage` with
-//! tower's layers and against OpenTelemetry's propagator.
+//! The integrations: `tower` (`ScopeLayer`), `tracing` (`TraceFieldsFormat`), and `baggage`
+//! with tower's layers and against OpenTelemetry's propagator.
 
 #[path = "../support/mod.rs"]
 mod support;

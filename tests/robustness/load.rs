@@ -1,7 +1,10 @@
 //! Load test of `examples/axum_request_id.rs`: the app on an ephemeral loopback port, a real
 //! HTTP/1 client (hyper's pooled client) with 128 requests in flight at all times, each
 //! request with its own `x-request-id`. Every response (header and body, which says what each
-//! layer of the handler saw) and every captured log line must carry its own request's id.
+//! layer of the handler saw) and every captured log line must carry its own request's id. The
+//! log lines are JSON (`ctxlocal::tracing::TraceFieldsFormat` over `fmt().json()`): each must
+//! parse, have no key twice, and carry the fields with their types (the order a number, the
+//! request id and user strings, `admin` a boolean).
 //!
 //! CI runs 5,000 requests. For the full run:
 //!
@@ -24,7 +27,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum_request_id::{LOG_LINES_PER_REQUEST, PLACES, client, fetch, start};
-use support::{Captured, log_field};
+use support::{Captured, parse_json_line};
 
 const CONCURRENCY: usize = 128;
 const DEFAULT_REQUESTS: usize = 5_000;
@@ -139,10 +142,25 @@ fn every_response_and_every_log_line_carries_its_own_request_id() {
     let mut log_lines = 0;
     for line in text.lines() {
         log_lines += 1;
-        let n = log_field(line, "order").and_then(|n| n.parse::<usize>().ok());
-        match n.filter(|&n| n < requests) {
-            Some(n) if log_field(line, "request_id") == Some(&id_of(n).0) => per_request[n] += 1,
-            _ => bad_lines.push(line.to_owned()),
+        let json = parse_json_line(line).ok();
+        let n = json
+            .as_ref()
+            .and_then(|json| json["order"].as_u64())
+            .and_then(|n| usize::try_from(n).ok())
+            .filter(|&n| n < requests);
+        let good = match (&json, n) {
+            (Some(json), Some(n)) => {
+                let (id, user) = id_of(n);
+                json["request_id"] == id.as_str()
+                    && json["user"] == user.as_str()
+                    && json["admin"] == false
+            }
+            _ => false,
+        };
+        if good {
+            per_request[n.unwrap_or_default()] += 1;
+        } else {
+            bad_lines.push(line.to_owned());
         }
     }
     let wrong_counts = per_request

@@ -178,9 +178,8 @@ fn log_lines_written_in_untracked_work_do_not_panic_in_strict_mode() {
         .without_time()
         .with_target(false)
         .with_ansi(false)
-        .with_writer(ctxlocal::tracing::ContextWriter::text(move || {
-            writer.clone()
-        }))
+        .map_event_format(ctxlocal::tracing::TraceFieldsFormat::new)
+        .with_writer(move || writer.clone())
         .finish();
     let dispatch = tracing::Dispatch::new(subscriber);
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -199,6 +198,9 @@ fn log_lines_written_in_untracked_work_do_not_panic_in_strict_mode() {
     });
     let lines = captured.lines();
     assert_eq!(lines.len(), 2, "{lines:?}");
-    assert!(lines[0].contains("tracked request_id=req-1"), "{lines:?}");
+    assert!(
+        lines[0].contains(r#"tracked request_id="req-1""#),
+        "{lines:?}"
+    );
     assert!(lines[1].ends_with("untracked"), "{lines:?}");
 }

@@ -325,10 +325,54 @@ impl std::io::Write for Captured {
     }
 }
 
-/// The value of ` name=value` in a log line (values here contain no spaces).
-pub fn log_field<'a>(line: &'a str, name: &str) -> Option<&'a str> {
-    let start = line.find(&format!(" {name}="))? + name.len() + 2;
-    line[start..].split(' ').next()
+/// The top-level keys of the JSON object `line`, as written: duplicates included (a
+/// `serde_json::Value` would keep only the last of them). Panics if `line` is not one object.
+pub fn keys_as_written(line: &str) -> Vec<String> {
+    try_keys_as_written(line).unwrap_or_else(|error| panic!("{error}"))
+}
+
+fn try_keys_as_written(line: &str) -> Result<Vec<String>, String> {
+    use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
+
+    struct Keys;
+    impl<'de> Visitor<'de> for Keys {
+        type Value = Vec<String>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a JSON object")
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Vec<String>, A::Error> {
+            let mut keys = Vec::new();
+            while let Some(key) = map.next_key::<String>()? {
+                map.next_value::<IgnoredAny>()?;
+                keys.push(key);
+            }
+            Ok(keys)
+        }
+    }
+    let mut deserializer = serde_json::Deserializer::from_str(line);
+    let keys = deserializer
+        .deserialize_map(Keys)
+        .and_then(|keys| deserializer.end().map(|()| keys));
+    keys.map_err(|error| format!("not one JSON object ({error}): {line}"))
+}
+
+/// The JSON log line `line`, checked to be one object with no key twice at its top level.
+pub fn parse_json_line(line: &str) -> Result<serde_json::Value, String> {
+    let keys = try_keys_as_written(line)?;
+    let mut unique = keys.clone();
+    unique.sort();
+    unique.dedup();
+    if unique.len() != keys.len() {
+        return Err(format!("a key written twice: {keys:?} in {line}"));
+    }
+    serde_json::from_str(line).map_err(|error| format!("{error}: {line}"))
+}
+
+/// [`parse_json_line`], panicking with the reason if `line` does not pass.
+pub fn json_line(line: &str) -> serde_json::Value {
+    parse_json_line(line).unwrap_or_else(|error| panic!("{error}"))
 }
 
 /// A SQLite database file in the temp directory, unique per process, name and time, removed
