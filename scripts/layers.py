@@ -44,6 +44,8 @@ LAYERS = [
     ["private", "private::accessors"],
     ["bridge", "spawn", "thread", "tower", "tracing", "rayon", "executor", "join_set", "hyper"],
     ["baggage"],
+    # integrations that build on baggage
+    ["otel"],
 ]
 
 

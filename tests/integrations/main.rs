@@ -1,5 +1,7 @@
-//! The integrations: `tower` (`ScopeLayer`), `tracing` (`TraceFieldsFormat`), and `baggage`
-//! with tower's layers and against OpenTelemetry's propagator.
+//! The integrations: `tower` (`ScopeLayer`), the edges where work runs (`ContextExt`, executors,
+//! rayon, response bodies), `tracing` (`TraceFieldsFormat`), OpenTelemetry (`FieldsPropagator`
+//! against the SDK and over gRPC), and `baggage` with tower's layers and against
+//! OpenTelemetry's propagator.
 
 #[path = "../support/mod.rs"]
 mod support;
@@ -10,5 +12,7 @@ mod edges_context_ext;
 mod edges_executors;
 mod edges_rayon;
 mod edges_response_bodies;
+mod otel_grpc;
+mod otel_propagator;
 mod tower_layer;
 mod tracing_fields;

@@ -77,6 +77,8 @@ use grammar::*;
 #[cfg(feature = "tower")]
 pub use layers::{Extract, ExtractLayer, Inject, InjectLayer};
 pub use propagate::{extract, extract_baggage, extract_into, inject};
+#[cfg(feature = "opentelemetry")]
+pub(crate) use propagate::{extract_from, is_propagated, with_fields};
 
 /// The header name.
 pub const HEADER: &str = "baggage";
@@ -172,7 +174,8 @@ impl Baggage {
         baggage
     }
 
-    fn extend_from(&mut self, header: &[u8]) {
+    /// Adds the members of one header value (see [`Baggage::parse`]).
+    pub(crate) fn extend_from(&mut self, header: &[u8]) {
         for raw in header.split(|&b| b == b',') {
             if self.members.len() >= MAX_MEMBERS {
                 return;
@@ -209,6 +212,46 @@ impl Baggage {
             self.bytes = bytes;
             self.members.push(member);
         }
+    }
+
+    /// Adds a member from its parts: `value` decoded, `properties` as written after the value's
+    /// `;` (empty for none). It is added if `key` and `properties` follow the grammar, no member
+    /// has `key` yet, and it fits the limits; returns whether it was.
+    #[cfg_attr(not(feature = "opentelemetry"), allow(dead_code))]
+    pub(crate) fn push(&mut self, key: &str, value: &str, properties: &str) -> bool {
+        if self.get(key).is_some() {
+            return false;
+        }
+        // The key and properties go through the same scanner as received members.
+        let properties = properties.trim();
+        let raw = if properties.is_empty() {
+            format!("{key}=")
+        } else {
+            format!("{key}=;{properties}")
+        };
+        let Some(member) = scan_member(raw.as_bytes()).and_then(|scanned| scanned.materialize())
+        else {
+            return false;
+        };
+        if member.key != key {
+            return false; // `key` held `=`, `;` or whitespace
+        }
+        let members = self.members.len();
+        self.push_within_limits(Member {
+            value: value.to_owned(),
+            ..member
+        });
+        self.members.len() > members
+    }
+
+    /// `(key, value, properties)` of each member, in order: the value decoded, the properties
+    /// as they are sent after the value's `;` (empty for none).
+    #[cfg_attr(not(feature = "opentelemetry"), allow(dead_code))]
+    pub(crate) fn members(&self) -> impl Iterator<Item = (&str, &str, &str)> {
+        self.members.iter().map(|member| {
+            let properties = member.properties.strip_prefix(';').unwrap_or_default();
+            (member.key.as_str(), member.value.as_str(), properties)
+        })
     }
 
     /// The value of the first member with `key`, percent-decoded.
@@ -370,6 +413,20 @@ mod tests {
         });
         let header = b.to_header_value().unwrap();
         assert_eq!(Baggage::parse(header.as_bytes()).get("k"), Some(text));
+    }
+
+    #[test]
+    fn members_pushed_from_parts_are_checked_like_received_ones() {
+        let mut b = Baggage::new();
+        assert!(b.push("tenant", "a b,c", "ttl=3; p"));
+        assert!(!b.push("tenant", "again", ""), "the first one wins");
+        assert!(!b.push("bad key", "v", ""));
+        assert!(!b.push("k=v", "v", ""));
+        assert!(!b.push("k", "v", "bad prop"));
+        assert!(b.push("plain", "", ""));
+        assert_eq!(b.to_string(), "tenant=a%20b%2Cc;ttl=3;p,plain=");
+        let members: Vec<_> = b.members().collect();
+        assert_eq!(members, [("tenant", "a b,c", "ttl=3;p"), ("plain", "", "")]);
     }
 
     #[test]

@@ -5,7 +5,7 @@ use http::HeaderMap;
 
 use super::{Baggage, HEADER, Member};
 use crate::context::Context;
-use crate::propagation::registered;
+use crate::propagation::{Lookup, registered};
 
 /// Writes the propagated fields set in the current context into the `baggage` header of
 /// `headers`, keeping the entries of other systems already there (ours replace theirs with the
@@ -31,8 +31,18 @@ use crate::propagation::registered;
 /// assert_eq!(headers["baggage"], "request_id=r-1");
 /// ```
 pub fn inject(headers: &mut HeaderMap) {
+    let baggage = with_fields(Baggage::from_headers(headers));
+    headers.remove(HEADER);
+    if let Some(value) = baggage.to_header_value() {
+        headers.insert(HEADER, value);
+    }
+}
+
+/// The propagated fields set in the current context, then the members of `existing` whose
+/// keys they do not have (properties kept); if the limits force members out, `existing`'s go
+/// first.
+pub(crate) fn with_fields(existing: Baggage) -> Baggage {
     let registered = registered();
-    let existing = Baggage::from_headers(headers);
     let mut baggage = Baggage::new();
     for propagation in registered {
         (propagation.inject)(&mut |key, value| {
@@ -50,10 +60,15 @@ pub fn inject(headers: &mut HeaderMap) {
             baggage.push_within_limits(member);
         }
     }
-    headers.remove(HEADER);
-    if let Some(value) = baggage.to_header_value() {
-        headers.insert(HEADER, value);
-    }
+    baggage
+}
+
+/// Whether `key` is the key of a propagated field.
+#[cfg_attr(not(feature = "opentelemetry"), allow(dead_code))]
+pub(crate) fn is_propagated(key: &str) -> bool {
+    registered()
+        .iter()
+        .any(|propagation| propagation.fields.iter().any(|field| field.key == key))
 }
 
 /// A context holding the propagated fields found in the `baggage` headers of `headers`
@@ -133,14 +148,20 @@ pub fn extract_into(headers: &HeaderMap, context: Context) -> Context {
 /// let context = baggage::extract_baggage(&baggage, ctxlocal::Context::empty());
 /// assert_eq!(context.run(RequestCtx::request_id).as_deref(), Some("r-4"));
 /// ```
-pub fn extract_baggage(baggage: &Baggage, mut context: Context) -> Context {
-    // First, so that a key shared by two fields is reported whatever the request carries.
-    let registered = registered();
+pub fn extract_baggage(baggage: &Baggage, context: Context) -> Context {
     if baggage.is_empty() {
+        // Still checked, so that a key shared by two fields is reported whatever the request
+        // carries.
+        registered();
         return context;
     }
-    for propagation in registered {
-        (propagation.extract)(&mut context, baggage);
+    extract_from(baggage, context)
+}
+
+/// `context` with the propagated fields whose keys `source` has set (where their text parses).
+pub(crate) fn extract_from(source: &dyn Lookup, mut context: Context) -> Context {
+    for propagation in registered() {
+        (propagation.extract)(&mut context, source);
     }
     context
 }
