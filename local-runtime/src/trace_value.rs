@@ -249,7 +249,10 @@ impl fmt::Display for TraceValue<'_> {
 
 /// Calls `visit(name, value)` for every `#[local(trace)]` field set in the current context,
 /// across all structs, in registration order, each value with its type.
-#[cfg_attr(not(any(feature = "tracing", test)), allow(dead_code))]
+#[cfg_attr(
+    not(any(feature = "tracing", feature = "opentelemetry", test)),
+    allow(dead_code)
+)]
 pub(crate) fn visit_trace_values(visit: &mut dyn FnMut(&'static str, TraceValue<'_>)) {
     visit_trace_fields(&mut |name, text| {
         let kind = VISITING.try_with(Cell::get).ok().flatten();
@@ -271,7 +274,10 @@ pub(crate) fn visit_trace_values(visit: &mut dyn FnMut(&'static str, TraceValue<
 /// whose keys `taken` tells: the field's name; `ctx.<name>` if the name is taken; nothing if
 /// that is taken too. What the event or span itself carries always wins, and a key is never
 /// written twice.
-#[cfg_attr(not(any(feature = "tracing", test)), allow(dead_code))]
+#[cfg_attr(
+    not(any(feature = "tracing", feature = "opentelemetry", test)),
+    allow(dead_code)
+)]
 pub(crate) fn field_key(name: &'static str, taken: impl Fn(&str) -> bool) -> Option<&'static str> {
     if !taken(name) {
         return Some(name);

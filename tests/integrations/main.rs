@@ -1,7 +1,7 @@
 //! The integrations: `tower` (`ScopeLayer`), the edges where work runs (`ContextExt`, executors,
 //! rayon, response bodies), `tracing` (`TraceFieldsFormat`), OpenTelemetry (`FieldsPropagator`
-//! against the SDK and over gRPC), and `baggage` with tower's layers and against
-//! OpenTelemetry's propagator.
+//! against the SDK and over gRPC, `TraceFieldsProcessor`), and `baggage` with tower's layers
+//! and against OpenTelemetry's propagator.
 
 #[path = "../support/mod.rs"]
 mod support;
@@ -14,5 +14,6 @@ mod edges_rayon;
 mod edges_response_bodies;
 mod otel_grpc;
 mod otel_propagator;
+mod otel_spans;
 mod tower_layer;
 mod tracing_fields;

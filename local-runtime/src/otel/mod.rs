@@ -1,5 +1,5 @@
 //! OpenTelemetry (feature `opentelemetry`): the propagated fields through OpenTelemetry's
-//! propagators.
+//! propagators, and the trace fields as span attributes.
 //!
 //! - [`FieldsPropagator`] is a `TextMapPropagator` for W3C Baggage that carries the
 //!   `#[local(propagate)]` fields together with the other members of the baggage (rule O4):
@@ -7,6 +7,9 @@
 //!   over HTTP headers, gRPC metadata or message headers. On the receiving side, [`extract`]
 //!   turns the extracted OpenTelemetry context into the ctxlocal context to serve the request
 //!   in.
+//! - [`TraceFieldsProcessor`] is a `SpanProcessor` that gives every span started inside a
+//!   context the `#[local(trace)]` fields as attributes (rule O2), for spans of the
+//!   OpenTelemetry API and `tracing` spans exported with `tracing-opentelemetry` alike.
 //!
 //! A server, with the propagator as OpenTelemetry's global one:
 //!
@@ -52,6 +55,7 @@
 //! # }
 //! ```
 
+mod processor;
 mod propagator;
 
 use opentelemetry::baggage::{Baggage as OtelBaggage, BaggageExt};
@@ -60,6 +64,7 @@ use crate::baggage::extract_from;
 use crate::context::Context;
 use crate::propagation::Lookup;
 
+pub use processor::TraceFieldsProcessor;
 pub use propagator::FieldsPropagator;
 
 /// A context holding the propagated fields found in the baggage of the OpenTelemetry context
