@@ -42,6 +42,8 @@ LAYERS = [
     # 9. everything built on top
     ["propagation"],
     ["private", "private::accessors"],
+    # what spawned work carries besides its context: the span, the OpenTelemetry context
+    ["observe"],
     ["bridge", "spawn", "thread", "tower", "tracing", "rayon", "executor", "join_set", "hyper"],
     ["baggage"],
     # integrations that build on baggage

@@ -33,6 +33,7 @@
 //!    poll of a future (and, each in its own file behind its feature, of a stream, a sink, an
 //!    HTTP body), and [`ContextExt`], which makes it.
 //! 9. **Everything built on top.** `private/` (the operations behind generated accessors),
+//!    `observe.rs` (the span and OpenTelemetry context that spawned work carries),
 //!    `bridge.rs` ([`sync_to_async`], [`async_to_sync`]), `spawn.rs`, `thread.rs`,
 //!    `join_set.rs` and `executor.rs` (spawning with a snapshot: tokio, threads, `JoinSet`,
 //!    any executor), and the integrations, each behind its feature: `tower.rs` (requests and
@@ -68,6 +69,7 @@ mod install;
 #[cfg(feature = "tokio")]
 mod join_set;
 mod mode;
+mod observe;
 #[cfg(feature = "opentelemetry")]
 pub mod otel;
 mod private;

@@ -6,6 +6,7 @@ use tokio::task::JoinHandle;
 
 use crate::context::Context;
 use crate::future::{ContextExt, WithContext};
+use crate::observe::Carried;
 use crate::thread_state::FrameKind;
 
 /// Spawns a task on the current tokio runtime, like [`tokio::spawn`], that starts with a
@@ -14,6 +15,10 @@ use crate::thread_state::FrameKind;
 /// The child sees the values visible here at the time of the call, except those of
 /// `#[local(no_inherit)]` fields; after that, writes made by either side are invisible to the
 /// other (rule D4). Nothing flows back when the child ends.
+///
+/// With the `tracing` feature the child also runs inside the span current here, and with
+/// `opentelemetry` inside the OpenTelemetry context current here (rule O3), so its events and
+/// spans stay in this trace.
 ///
 /// # Panics
 ///
@@ -45,14 +50,15 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    tokio::task::spawn(future.in_current_context())
+    tokio::task::spawn(Carried::capture().wrap(future.in_current_context()))
 }
 
 /// Spawns a `!Send` task on the current [`tokio::task::LocalSet`], like
 /// [`tokio::task::spawn_local`], that starts with a snapshot of the current context.
 ///
 /// Because the child runs on this same thread, it also starts with a snapshot of the current
-/// thread-critical values (rule T3); `spawn` does not carry those.
+/// thread-critical values (rule T3); `spawn` does not carry those. Like [`spawn`], it carries
+/// the current span and OpenTelemetry context when those features are on.
 ///
 /// # Panics
 ///
@@ -88,7 +94,7 @@ where
     F: Future + 'static,
     F::Output: 'static,
 {
-    tokio::task::spawn_local(WithContext::local_child(future))
+    tokio::task::spawn_local(Carried::capture().wrap(WithContext::local_child(future)))
 }
 
 /// Runs a closure on tokio's blocking thread pool, like [`tokio::task::spawn_blocking`], in a
@@ -96,7 +102,8 @@ where
 /// fields (a background job must not run inside the request's transaction).
 ///
 /// Writes made inside stay inside: they do not flow back (use
-/// [`sync_to_async`](crate::sync_to_async) for that) and do not stay on the pool thread.
+/// [`sync_to_async`](crate::sync_to_async) for that) and do not stay on the pool thread. Like
+/// [`spawn`], it carries the current span and OpenTelemetry context when those features are on.
 ///
 /// # Panics
 ///
@@ -124,5 +131,6 @@ where
     R: Send + 'static,
 {
     let context = Context::inherited();
-    tokio::task::spawn_blocking(move || context.run_as(FrameKind::Blocking, f))
+    let carried = Carried::capture();
+    tokio::task::spawn_blocking(move || carried.run(|| context.run_as(FrameKind::Blocking, f)))
 }

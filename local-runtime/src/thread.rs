@@ -1,13 +1,16 @@
 //! Starting OS threads that carry a snapshot of the current context.
 
 use crate::context::Context;
+use crate::observe::Carried;
 use crate::thread_state::FrameKind;
 
 /// Spawns an OS thread, like [`std::thread::spawn`], that runs `f` in a snapshot of the
 /// current context (rule D9), without the values of `#[local(no_inherit)]` fields.
 ///
 /// A thread started with [`std::thread::spawn`] starts with an empty root context instead
-/// (rule D1). Writes made by `f` stay in the thread and are dropped when `f` returns.
+/// (rule D1). Writes made by `f` stay in the thread and are dropped when `f` returns. With the
+/// `tracing` feature `f` also runs inside the span current here (under its subscriber), and
+/// with `opentelemetry` inside the OpenTelemetry context current here (rule O3).
 ///
 /// To carry a context into threads built another way (a [`std::thread::Builder`], a thread
 /// pool), take a [`Context::current`] and call [`Context::run`] in the thread.
@@ -32,5 +35,6 @@ where
     T: Send + 'static,
 {
     let context = Context::inherited();
-    std::thread::spawn(move || context.run_as(FrameKind::Blocking, f))
+    let carried = Carried::capture();
+    std::thread::spawn(move || carried.run(|| context.run_as(FrameKind::Blocking, f)))
 }

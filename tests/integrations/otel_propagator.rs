@@ -173,7 +173,7 @@ fn with_trace_context_and_baggage_propagators_there_is_one_baggage_entry() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn foreign_members_pass_through_a_service() {
+async fn foreign_members_pass_through_a_service_and_its_child_tasks() {
     // What service B receives from service A.
     let mut incoming = Carrier::new();
     incoming.insert(
@@ -185,13 +185,18 @@ async fn foreign_members_pass_through_a_service() {
     let handler = async {
         assert_eq!(Order::id(), Some(77));
         Order::set_tenant("acme-eu".into());
-        tokio::task::yield_now().await;
-        // Service B calls service C.
+        // Service B calls service C, from the handler and from a child task.
         let mut direct = Carrier::new();
         propagator.inject(&mut direct);
-        direct
+        let child = ctxlocal::spawn(async {
+            tokio::task::yield_now().await;
+            let mut carrier = Carrier::new();
+            FieldsPropagator::new().inject(&mut carrier);
+            carrier
+        });
+        (direct, child.await.unwrap())
     };
-    let direct = ctxlocal::otel::extract(&otel_cx)
+    let (direct, from_child) = ctxlocal::otel::extract(&otel_cx)
         .scope(opentelemetry::context::FutureExt::with_context(
             handler,
             otel_cx.clone(),
@@ -199,6 +204,7 @@ async fn foreign_members_pass_through_a_service() {
         .await;
     let expected = "order.id=77,order.tenant=acme-eu,legacy=a%20b,vendor=opaque;prop;k=v";
     assert_eq!(direct["baggage"], expected);
+    assert_eq!(from_child["baggage"], expected);
 }
 
 #[test]

@@ -1,5 +1,6 @@
 //! OpenTelemetry (feature `opentelemetry`): the propagated fields through OpenTelemetry's
-//! propagators, and the trace fields as span attributes.
+//! propagators, the trace fields as span attributes, and spawned work that stays in the
+//! current OpenTelemetry context.
 //!
 //! - [`FieldsPropagator`] is a `TextMapPropagator` for W3C Baggage that carries the
 //!   `#[local(propagate)]` fields together with the other members of the baggage (rule O4):
@@ -10,6 +11,11 @@
 //! - [`TraceFieldsProcessor`] is a `SpanProcessor` that gives every span started inside a
 //!   context the `#[local(trace)]` fields as attributes (rule O2), for spans of the
 //!   OpenTelemetry API and `tracing` spans exported with `tracing-opentelemetry` alike.
+//! - [`spawn`](crate::spawn), [`spawn_local`](crate::spawn_local),
+//!   [`spawn_blocking`](crate::spawn_blocking) and [`thread::spawn`](crate::thread::spawn)
+//!   attach the OpenTelemetry context current where they are called to the work they start
+//!   (rule O3), so spans started there are children of the current span, and its baggage
+//!   (foreign members included) goes out with the child's requests.
 //!
 //! A server, with the propagator as OpenTelemetry's global one:
 //!

@@ -1,4 +1,5 @@
-//! Logging with `tracing` (feature `tracing`): the `#[local(trace)]` fields on every event.
+//! Logging with `tracing` (feature `tracing`): the `#[local(trace)]` fields on every event, and
+//! spans that follow tasks.
 //!
 //! # Fields on every event
 //!
@@ -77,6 +78,18 @@
 //! 2. if that is taken too (by the event, or by a field of the same name in another struct,
 //!    whose structs come in the order they were first written), the field is left out of that
 //!    event.
+//!
+//! # Spans that follow tasks
+//!
+//! With this feature, [`spawn`](crate::spawn), [`spawn_local`](crate::spawn_local),
+//! [`spawn_blocking`](crate::spawn_blocking) and [`thread::spawn`](crate::thread::spawn) also
+//! carry the current span: the child runs inside the span that was current where it was
+//! spawned (and under that span's subscriber), so its events and spans belong to the same
+//! trace, as with [`tracing::Instrument`](https://docs.rs/tracing/latest/tracing/trait.Instrument.html).
+//!
+//! # OpenTelemetry
+//!
+//! To export the fields as span attributes, see `ctxlocal::otel` (feature `opentelemetry`).
 
 mod captured;
 mod format;
