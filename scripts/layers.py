@@ -44,7 +44,7 @@ LAYERS = [
     ["private", "private::accessors"],
     # what spawned work carries besides its context: the span, the OpenTelemetry context
     ["observe"],
-    ["bridge", "spawn", "thread", "tower", "tracing", "rayon", "executor", "join_set", "hyper"],
+    ["bridge", "spawn", "thread", "tower", "tracing", "rayon", "executor", "join_set", "hyper", "log"],
     ["baggage"],
     # integrations that build on baggage
     ["otel"],

@@ -13,6 +13,8 @@ pub use ctxlocal_runtime::FutureExt;
 pub use ctxlocal_runtime::baggage;
 #[cfg(feature = "hyper")]
 pub use ctxlocal_runtime::hyper;
+#[cfg(feature = "log")]
+pub use ctxlocal_runtime::log;
 #[cfg(feature = "opentelemetry")]
 pub use ctxlocal_runtime::otel;
 #[cfg(feature = "rayon")]

@@ -38,7 +38,8 @@
 //!    `join_set.rs` and `executor.rs` (spawning with a snapshot: tokio, threads, `JoinSet`,
 //!    any executor), and the integrations, each behind its feature: `tower.rs` (requests and
 //!    their response bodies), `rayon.rs`, `hyper.rs`, `tracing/` (the event formatter),
-//!    `propagation.rs` with `baggage/`, and `otel/` (the propagator) on top of `baggage/`.
+//!    `log.rs`, `propagation.rs` with `baggage/`, and `otel/` (the propagator and the span
+//!    processor) on top of `baggage/`.
 //!
 //! `unsafe` code lives in `cow_arc.rs` (the cells), `table/` (the typed view of erased
 //! entries), `thread_state.rs` and `thread_critical.rs` (access to thread state under the
@@ -68,6 +69,8 @@ pub mod hyper;
 mod install;
 #[cfg(feature = "tokio")]
 mod join_set;
+#[cfg(feature = "log")]
+pub mod log;
 mod mode;
 mod observe;
 #[cfg(feature = "opentelemetry")]

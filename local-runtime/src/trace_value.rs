@@ -250,7 +250,7 @@ impl fmt::Display for TraceValue<'_> {
 /// Calls `visit(name, value)` for every `#[local(trace)]` field set in the current context,
 /// across all structs, in registration order, each value with its type.
 #[cfg_attr(
-    not(any(feature = "tracing", feature = "opentelemetry", test)),
+    not(any(feature = "tracing", feature = "log", feature = "opentelemetry", test)),
     allow(dead_code)
 )]
 pub(crate) fn visit_trace_values(visit: &mut dyn FnMut(&'static str, TraceValue<'_>)) {
@@ -275,7 +275,7 @@ pub(crate) fn visit_trace_values(visit: &mut dyn FnMut(&'static str, TraceValue<
 /// that is taken too. What the event or span itself carries always wins, and a key is never
 /// written twice.
 #[cfg_attr(
-    not(any(feature = "tracing", feature = "opentelemetry", test)),
+    not(any(feature = "tracing", feature = "log", feature = "opentelemetry", test)),
     allow(dead_code)
 )]
 pub(crate) fn field_key(name: &'static str, taken: impl Fn(&str) -> bool) -> Option<&'static str> {
