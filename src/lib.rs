@@ -1,6 +1,9 @@
 #![doc = include_str!("../docs/crate.md")]
 #![doc = include_str!("../docs/bridges.md")]
 #![doc = include_str!("../docs/modes.md")]
+// Its examples need tracing-subscriber, OpenTelemetry and env_logger: they run as doctests of
+// `ctxlocal-tests` (tests/readme.rs), not of this crate.
+#![cfg_attr(not(doctest), doc = include_str!("../docs/logging.md"))]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
 

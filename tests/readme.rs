@@ -4,3 +4,9 @@
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
+
+/// The "Logging and tracing" page of the crate documentation, whose examples use
+/// tracing-subscriber, OpenTelemetry and env_logger.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/logging.md")]
+struct LoggingDoctests;
