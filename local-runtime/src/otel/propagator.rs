@@ -21,7 +21,9 @@ use crate::baggage::{Baggage, HEADER, is_propagated, with_fields};
 /// - **inject** writes one `baggage` entry: the propagated fields set in the current ctxlocal
 ///   context, then the members of the OpenTelemetry context's baggage (other systems' entries,
 ///   with their properties) whose keys the fields do not have. It replaces a `baggage` entry an
-///   earlier propagator wrote, which holds only the latter.
+///   earlier propagator wrote, which holds only the latter; so if you keep `BaggagePropagator`
+///   in the same composite, list this one after it (listed before, its entry would be replaced
+///   by one without the fields).
 /// - **extract** reads every `baggage` entry with ctxlocal's parser (values with `=`, spaces
 ///   or percent signs arrive intact) into the returned context's baggage, the propagated keys
 ///   first so that OpenTelemetry's limit of 64 members never drops them. Read the fields from
