@@ -22,6 +22,8 @@ LAYERS = [
     ["strict"],
     ["hooks"],
     ["trace_value"],
+    # the threads that run thread-sensitive calls (no context in sight)
+    ["sync_thread"],
     # 2. one struct's values
     ["field", "struct_key"],
     # bounds on field types, one error each
@@ -44,6 +46,7 @@ LAYERS = [
     ["private", "private::accessors"],
     # what spawned work carries besides its context: the span, the OpenTelemetry context
     ["observe"],
+    ["thread_sensitive"],
     ["bridge", "spawn", "thread", "tower", "tracing", "rayon", "executor", "join_set", "hyper", "log"],
     ["baggage"],
     # integrations that build on baggage

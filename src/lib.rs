@@ -31,7 +31,8 @@ pub use ctxlocal_runtime::{
 };
 #[cfg(feature = "tokio")]
 pub use ctxlocal_runtime::{
-    JoinSetExt, async_to_sync, spawn, spawn_blocking, spawn_local, sync_to_async,
+    JoinSetExt, SyncToAsync, ThreadSensitiveContext, async_to_sync, spawn, spawn_blocking,
+    spawn_local, sync_to_async, thread_sensitive_context,
 };
 
 /// Items used by code that `#[async_local]` generates. Not a public API: no stability

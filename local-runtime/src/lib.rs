@@ -84,9 +84,13 @@ mod spawn;
 mod storage;
 pub mod strict;
 mod struct_key;
+#[cfg(feature = "tokio")]
+mod sync_thread;
 mod table;
 pub mod thread;
 mod thread_critical;
+#[cfg(feature = "tokio")]
+mod thread_sensitive;
 mod thread_state;
 #[cfg(feature = "tower")]
 pub mod tower;
@@ -95,7 +99,7 @@ mod trace_value;
 pub mod tracing;
 
 #[cfg(feature = "tokio")]
-pub use bridge::{async_to_sync, sync_to_async};
+pub use bridge::{SyncToAsync, async_to_sync, sync_to_async};
 pub use context::{AsyncLocal, Context};
 pub use error::AccessError;
 pub use executor::spawn_with;
@@ -105,6 +109,8 @@ pub use future::{ContextExt, FutureExt, WithContext};
 pub use join_set::JoinSetExt;
 #[cfg(feature = "tokio")]
 pub use spawn::{spawn, spawn_blocking, spawn_local};
+#[cfg(feature = "tokio")]
+pub use thread_sensitive::{ThreadSensitiveContext, thread_sensitive_context};
 
 /// Items used by code that `#[async_local]` generates. Not a public API: no stability
 /// guarantees, may change in any release.

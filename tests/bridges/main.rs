@@ -7,3 +7,4 @@ mod support;
 mod asgiref_conformance;
 mod bridges;
 mod thread_critical;
+mod thread_sensitive;

@@ -20,6 +20,10 @@ pub struct Table<M = AnyThread> {
     /// Some entry has a [`ForChild`] hook (its struct has `no_inherit` fields), so a child's
     /// snapshot must look at the entries; when false it is a plain pointer copy.
     adjust_for_child: bool,
+    /// The flow's sync thread for thread-sensitive calls (`sync_thread/`). Inherited like a
+    /// value, never marked written: bridges do not copy it back.
+    #[cfg(feature = "tokio")]
+    flow: Option<std::sync::Arc<crate::sync_thread::Flow>>,
     _mode: PhantomData<M>,
 }
 
@@ -40,6 +44,8 @@ impl<M> Default for Table<M> {
             entries: Vec::new(),
             written: Marks::default(),
             adjust_for_child: false,
+            #[cfg(feature = "tokio")]
+            flow: None,
             _mode: PhantomData,
         }
     }
@@ -51,6 +57,8 @@ impl<M> Clone for Table<M> {
             entries: self.entries.clone(),
             written: self.written.clone(),
             adjust_for_child: self.adjust_for_child,
+            #[cfg(feature = "tokio")]
+            flow: self.flow.clone(),
             _mode: PhantomData,
         }
     }

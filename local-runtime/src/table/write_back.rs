@@ -3,7 +3,10 @@
 //! unmarked ([`Table::unmarked`]).
 
 use super::{DisplacedRefs, Marks, Table, TableRef};
+use std::sync::Arc;
+
 use crate::cow_arc::{CowArc, Erased};
+use crate::sync_thread::Flow;
 
 impl Marks {
     /// Whether `index` was written.
@@ -26,6 +29,23 @@ impl<M> Table<M> {
         let mut copy = Table::clone(shared);
         copy.written = Marks::default();
         Some(CowArc::new(copy))
+    }
+
+    /// Like [`Table::unmarked`], with `flow` as the copy's sync-thread record (see
+    /// `sync_thread/`): what a bridge or a thread-sensitive context runs in.
+    pub(crate) fn unmarked_with_flow(table: &TableRef<M>, flow: Arc<Flow>) -> TableRef<M> {
+        let mut copy = match table {
+            Some(shared) => Table::clone(shared),
+            None => Table::default(),
+        };
+        copy.written = Marks::default();
+        copy.flow = Some(flow);
+        Some(CowArc::new(copy))
+    }
+
+    /// The flow's sync-thread record, if it has one.
+    pub(crate) fn flow(&self) -> Option<&Arc<Flow>> {
+        self.flow.as_ref()
     }
 
     /// The write-back of the bridges: every struct written in `after` (a table that started

@@ -189,7 +189,7 @@ impl State {
     /// True if the code running now may see the current context: it runs in the tokio task
     /// (or outside tokio tasks, if none) that the innermost guard was installed for.
     #[inline(always)]
-    fn is_tracked(&self) -> bool {
+    pub(crate) fn is_tracked(&self) -> bool {
         current_task() == self.task.get()
     }
 

@@ -1,135 +1,18 @@
-//! Sync/async bridges that continue the caller's context and write it back:
-//! [`sync_to_async`] and [`async_to_sync`] (rules D5, D6, D7).
+//! [`async_to_sync`]: a future run to completion from synchronous code (rule D6), by a loop
+//! that also runs the thread-sensitive calls of its flow on the calling thread while it waits
+//! (rule TS1 a), like asgiref's `CurrentThreadExecutor`.
 
 use core::future::Future;
-use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
+use core::task::Poll;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
 
-use crate::cow_arc::Erased;
-use crate::error::AccessError;
+use super::finish;
 use crate::install::{Installed, TcPolicy};
-use crate::table::{DisplacedRefs, Table, TableRef};
+use crate::sync_thread::{Call, Flow, Runner};
+use crate::table::Table;
 use crate::thread_critical::TcBinding;
 use crate::thread_state::{FrameKind, with_state};
-
-/// Merges what the bridged code wrote into the current context: `after` started as `base`, an
-/// [`Table::unmarked`] copy of the caller's context, so its write marks name exactly the
-/// structs the bridged code wrote. Per struct: a struct it did not write keeps whatever the
-/// caller has now, so concurrent writes by the caller to other structs survive.
-fn write_back(base: TableRef, after: TableRef) -> Result<(), AccessError> {
-    let unchanged = match (&base, &after) {
-        (_, None) => true,
-        // Still the unmarked copy itself: nothing was written.
-        (Some(a), Some(b)) => crate::cow_arc::CowArc::ptr_eq(a, b),
-        (None, Some(_)) => false,
-    };
-    drop(base);
-    if unchanged {
-        return Ok(());
-    }
-    let mut refs = DisplacedRefs::default();
-    let mut displaced: Vec<Erased> = Vec::new();
-    let result = with_state(|state| -> Result<(), AccessError> {
-        // SAFETY: merging clones and moves entry pointers and runs no user code; what it
-        // displaces goes to `refs` and `displaced`, dropped after the write.
-        let target = match unsafe { state.writable() } {
-            Ok(target) => target,
-            // Called from a thread-local destructor, where the thread's root context is gone
-            // or can no longer be set up: it reads as empty from now on, so nothing could ever
-            // observe the write-back. Dropping it is the only outcome that does not abort.
-            Err(error) if error.is_thread_exiting() => return Ok(()),
-            Err(error) => return Err(error),
-        };
-        Table::merge_changes(target, after.as_deref(), &mut refs, &mut displaced);
-        Ok(())
-    });
-    drop(refs);
-    drop(displaced);
-    result
-}
-
-/// Writes back, then hands over the bridged code's result: its panic resumes first (a refused
-/// write-back is then moot), otherwise a refused write-back panics with what to do instead.
-#[track_caller]
-fn finish<R>(bridge: &str, base: TableRef, after: TableRef, result: std::thread::Result<R>) -> R {
-    let written = write_back(base, after);
-    let value = match result {
-        Ok(value) => value,
-        Err(panic) => resume_unwind(panic),
-    };
-    if let Err(error) = written {
-        panic!("ctxlocal: `{bridge}` could not write its changes back: {error}");
-    }
-    value
-}
-
-/// Runs `f` with `table` installed as a synchronous frame, catching a panic so that the final
-/// state of the context can still be written back before the panic resumes.
-fn run_capturing<R>(table: &mut TableRef, f: impl FnOnce() -> R) -> std::thread::Result<R> {
-    let _installed = Installed::new(table, FrameKind::Blocking, TcPolicy::Keep);
-    catch_unwind(AssertUnwindSafe(f))
-}
-
-/// Runs a blocking closure on tokio's blocking pool as a continuation of the caller's context,
-/// and writes its changes back when it completes (rule D5).
-///
-/// `f` sees the values visible where the returned future is first polled. When it returns,
-/// every struct it wrote or took is copied into the awaiting context, so the caller sees its
-/// writes *and* its `take_*`s. If `f` panics, the write-back happens first, then the panic
-/// resumes in the awaiting task.
-///
-/// Like every Rust future, nothing happens until the future is polled. If it is dropped while
-/// `f` runs, `f` still runs to completion (a thread cannot be interrupted) but its changes are
-/// discarded. [`async_to_sync`] may be called inside `f` (rule D7).
-///
-/// # Panics
-///
-/// When polled outside a tokio runtime, and (when awaited) if the runtime shut down before `f`
-/// could run.
-///
-/// ```
-/// use ctxlocal::{async_local, sync_to_async};
-///
-/// #[async_local]
-/// struct Request {
-///     id: u64,
-///     user: String,
-/// }
-///
-/// # #[tokio::main(flavor = "current_thread")]
-/// # async fn main() {
-/// Request::set_id(9);
-/// let user = sync_to_async(|| {
-///     // A blocking "database" call on the blocking pool.
-///     assert_eq!(Request::id(), Some(9));
-///     Request::set_user("ada".into());
-///     "ada".to_owned()
-/// })
-/// .await;
-/// assert_eq!(Request::user(), Some(user));
-/// # }
-/// ```
-pub async fn sync_to_async<F, R>(f: F) -> R
-where
-    F: FnOnce() -> R + Send + 'static,
-    R: Send + 'static,
-{
-    let base = Table::unmarked(&with_state(|state| state.snapshot()));
-    let mut table = base.clone();
-    let joined = tokio::task::spawn_blocking(move || {
-        let result = run_capturing(&mut table, f);
-        (result, table)
-    })
-    .await;
-    let (result, after) = match joined {
-        Ok(done) => done,
-        Err(error) if error.is_panic() => resume_unwind(error.into_panic()),
-        Err(_) => panic!(
-            "ctxlocal: `sync_to_async` closure was cancelled because the tokio runtime is \
-             shutting down"
-        ),
-    };
-    finish("sync_to_async", base, after, result)
-}
 
 /// Runs a future to completion from synchronous code, as a continuation of the calling
 /// thread's context, and writes its changes back when it completes (rule D6).
@@ -146,6 +29,15 @@ where
 /// the application's tokio build has (IO and time if its `net` and `time` features are on);
 /// tasks the future spawns there make progress only while an `async_to_sync`
 /// call is running on that thread.
+///
+/// While it waits, the calling thread runs the thread-sensitive calls of the future's flow
+/// ([`SyncToAsync::thread_sensitive`](crate::SyncToAsync::thread_sensitive)): those the
+/// future makes, at any depth, and those of the tasks it spawns with this crate (rule TS1 a).
+/// It runs them between polls of the future, outside the runtime, so a call may use
+/// `async_to_sync` again. Calls still queued when the future completes run before this returns;
+/// a later call (from a task that outlived the future) goes to the flow's enclosing sync
+/// thread if it still waits, and is refused otherwise. On the crate's single-threaded runtime,
+/// the tasks the future spawned wait while a call runs.
 ///
 /// Inside `tokio::task::block_in_place` (tokio's way to block in async code on a
 /// multi-threaded runtime) it works too: the future runs on the task's runtime through
@@ -185,28 +77,50 @@ pub fn async_to_sync<F: Future>(fut: F) -> F::Output {
     if in_async_poll && runtime.is_err() {
         refuse_in_async_code();
     }
-    let base = Table::unmarked(&with_state(|state| state.snapshot()));
+    let snapshot = with_state(|state| state.snapshot());
+    let flow = snapshot.as_ref().and_then(|table| table.flow());
+    // This thread runs the flow's thread-sensitive calls while it waits (rule TS1 a); once it
+    // returns, they go to the runner around it.
+    let caller = Runner::caller(flow.and_then(|flow| flow.target.clone()));
+    let flow = Flow::with_target(flow.map(|flow| &**flow), caller.clone());
+    let base = Table::unmarked_with_flow(&snapshot, Arc::new(flow));
+    drop(snapshot);
     let mut table = base.clone();
     // The future gets a thread-critical namespace of its own: nothing thread-critical is
     // carried into it (rule T2), and what it writes there is dropped with `tc` below.
     let mut tc = TcBinding::default();
     let mut fut = Box::pin(fut);
     let mut polled = false;
-    let result = {
-        let driven = core::future::poll_fn(|cx| {
-            polled = true;
-            let _installed = Installed::new(&mut table, FrameKind::Async, TcPolicy::Bind(&mut tc));
-            fut.as_mut().poll(cx)
-        });
-        catch_unwind(AssertUnwindSafe(|| match runtime {
-            // Inside async code only `block_in_place` makes blocking legal, and tokio knows
-            // whether this is it: its `Handle::block_on` refuses (panics) anywhere else.
-            Ok(handle) if in_async_poll => handle.block_on(driven),
-            Ok(handle) => block_on(Some(handle), driven),
-            Err(error) if error.is_thread_local_destroyed() => block_on_here(driven),
-            Err(_) => block_on(None, driven),
-        }))
+    let driver = match runtime {
+        // Inside async code only `block_in_place` makes blocking legal, and tokio knows
+        // whether this is it: its `Handle::block_on` refuses (panics) anywhere else.
+        Ok(handle) if in_async_poll => Driver::InPlace(handle),
+        Ok(handle) => Driver::BlockOn(Some(handle)),
+        Err(error) if error.is_thread_local_destroyed() => Driver::Here,
+        Err(_) => Driver::BlockOn(None),
     };
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        loop {
+            let step = driver.drive(core::future::poll_fn(|cx| {
+                if let Some(call) = caller.next_call(cx.waker()) {
+                    return Poll::Ready(Step::Call(call));
+                }
+                polled = true;
+                let _installed =
+                    Installed::new(&mut table, FrameKind::Async, TcPolicy::Bind(&mut tc));
+                fut.as_mut().poll(cx).map(Step::Done)
+            }));
+            match step {
+                // Outside the runtime and outside the future's frame: plain sync code.
+                Step::Call(call) => caller.run(call),
+                Step::Done(output) => break output,
+            }
+        }
+    }));
+    // Calls queued by tasks the future started, not run yet: their tasks wait for them.
+    for call in caller.close() {
+        caller.run(call);
+    }
     if in_async_poll && !polled && result.is_err() {
         // Tokio refused to block before the future ever ran: this is async code.
         refuse_in_async_code();
@@ -229,6 +143,34 @@ fn refuse_in_async_code() -> ! {
          `ctxlocal::sync_to_async`, or (on a multi-threaded tokio runtime) wrap the blocking \
          section in `tokio::task::block_in_place`"
     )
+}
+
+/// What `async_to_sync`'s loop is doing next.
+enum Step<T> {
+    /// Running a thread-sensitive call of its flow.
+    Call(Call),
+    /// Returning the future's output.
+    Done(T),
+}
+
+/// How `async_to_sync` blocks on its future, decided once per call.
+enum Driver {
+    /// On the task's runtime, inside `block_in_place`.
+    InPlace(tokio::runtime::Handle),
+    /// On the current runtime if it is driven, otherwise on this thread's fallback runtime.
+    BlockOn(Option<tokio::runtime::Handle>),
+    /// Without tokio (in a thread-local destructor).
+    Here,
+}
+
+impl Driver {
+    fn drive<F: Future>(&self, fut: F) -> F::Output {
+        match self {
+            Driver::InPlace(handle) => handle.block_on(fut),
+            Driver::BlockOn(handle) => block_on(handle.clone(), fut),
+            Driver::Here => block_on_here(fut),
+        }
+    }
 }
 
 /// Drives `fut` from synchronous code on `runtime` (the current one, if any) or on this

@@ -1,0 +1,244 @@
+//! [`Runner`]: one sync thread and its queue of calls.
+
+use core::sync::atomic::{AtomicU64, Ordering};
+use core::task::Waker;
+use std::collections::VecDeque;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
+use std::thread::ThreadId;
+
+/// One thread-sensitive call: its id and the closure that runs it and reports its outcome
+/// (dropping the closure unrun reports it lost).
+pub(crate) struct Call {
+    id: u64,
+    run: Box<dyn FnOnce() + Send>,
+}
+
+static NEXT_CALL: AtomicU64 = AtomicU64::new(1);
+
+impl Call {
+    /// A fresh call id (never 0, never reused).
+    pub(crate) fn next_id() -> u64 {
+        NEXT_CALL.fetch_add(1, Ordering::Relaxed)
+    }
+
+    pub(crate) fn new(id: u64, run: impl FnOnce() + Send + 'static) -> Call {
+        Call {
+            id,
+            run: Box::new(run),
+        }
+    }
+}
+
+/// Which case of rule TS1 a runner serves.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Kind {
+    /// The thread blocked in an `async_to_sync` call, which runs the calls itself.
+    Caller,
+    /// The thread of one `thread_sensitive_context`.
+    Context,
+    /// The process-wide sync thread.
+    Global,
+}
+
+/// One sync thread and its queue of calls, run one at a time in submission order.
+pub(crate) struct Runner {
+    kind: Kind,
+    /// A caller runner's enclosing runner (the flow's target when `async_to_sync` was called):
+    /// where calls go once this one closed, if it is still open (as asgiref does).
+    parent: Option<Arc<Runner>>,
+    state: Mutex<State>,
+    /// A dedicated thread (context or global) waits here for calls.
+    work: Condvar,
+    /// The id of the call running now; 0 if none.
+    running: AtomicU64,
+}
+
+struct State {
+    queue: VecDeque<Call>,
+    /// No more calls are accepted (the `async_to_sync` call returned, the context ended).
+    closed: bool,
+    /// The runner's thread, once it runs (set by the thread itself before it runs a call).
+    thread: Option<ThreadId>,
+    /// A dedicated runner's thread was started.
+    started: bool,
+    /// A caller runner: the waker of its loop's current poll, woken by a new call.
+    waker: Option<Waker>,
+}
+
+impl Runner {
+    fn new(kind: Kind, parent: Option<Arc<Runner>>, thread: Option<ThreadId>) -> Runner {
+        Runner {
+            kind,
+            parent,
+            state: Mutex::new(State {
+                queue: VecDeque::new(),
+                closed: false,
+                thread,
+                started: thread.is_some(),
+                waker: None,
+            }),
+            work: Condvar::new(),
+            running: AtomicU64::new(0),
+        }
+    }
+
+    /// The runner of an `async_to_sync` call made on this thread; `parent` is the flow's
+    /// runner around the call.
+    pub(crate) fn caller(parent: Option<Arc<Runner>>) -> Arc<Runner> {
+        Arc::new(Runner::new(
+            Kind::Caller,
+            parent,
+            Some(std::thread::current().id()),
+        ))
+    }
+
+    /// The runner of a new `thread_sensitive_context`; its thread starts with its first call.
+    pub(crate) fn context() -> Arc<Runner> {
+        Arc::new(Runner::new(Kind::Context, None, None))
+    }
+
+    /// The process-wide runner.
+    pub(crate) fn global() -> &'static Arc<Runner> {
+        static GLOBAL: OnceLock<Arc<Runner>> = OnceLock::new();
+        GLOBAL.get_or_init(|| Arc::new(Runner::new(Kind::Global, None, None)))
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // No code that can panic runs under the lock; a poisoned lock still holds a valid state.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn parent(&self) -> Option<&Arc<Runner>> {
+        self.parent.as_ref()
+    }
+
+    /// Its thread, if it has started.
+    pub(crate) fn thread(&self) -> Option<ThreadId> {
+        self.lock().thread
+    }
+
+    /// The id of the call it runs now, 0 if none.
+    pub(crate) fn running(&self) -> u64 {
+        self.running.load(Ordering::Relaxed)
+    }
+
+    /// True once it accepts no more calls.
+    pub(crate) fn is_closed(&self) -> bool {
+        self.lock().closed
+    }
+
+    /// Queues `call`, or hands it back if the runner is closed.
+    pub(crate) fn submit(self: &Arc<Self>, call: Call) -> Result<(), Call> {
+        let (waker, start) = {
+            let mut state = self.lock();
+            if state.closed {
+                return Err(call);
+            }
+            state.queue.push_back(call);
+            let start = !state.started;
+            state.started = true;
+            (state.waker.clone(), start)
+        };
+        match self.kind {
+            Kind::Caller => {
+                if let Some(waker) = waker {
+                    waker.wake();
+                }
+            }
+            Kind::Context | Kind::Global if start => self.start_thread(),
+            Kind::Context | Kind::Global => self.work.notify_one(),
+        }
+        Ok(())
+    }
+
+    /// Starts a dedicated runner's thread.
+    #[cold]
+    fn start_thread(self: &Arc<Self>) {
+        let runner = self.clone();
+        let name = match self.kind {
+            Kind::Global => "ctxlocal-sync",
+            _ => "ctxlocal-sync-context",
+        };
+        let spawned = std::thread::Builder::new()
+            .name(name.into())
+            .spawn(move || runner.serve());
+        if let Err(error) = spawned {
+            // Nobody will run what is queued: drop it (its futures see their calls lost) and
+            // try again with the next call.
+            let queued = {
+                let mut state = self.lock();
+                state.started = false;
+                core::mem::take(&mut state.queue)
+            };
+            drop(queued);
+            panic!("ctxlocal: cannot start a sync thread for thread-sensitive calls: {error}");
+        }
+    }
+
+    /// A dedicated runner's thread: runs calls until the runner is closed and its queue empty.
+    /// When it returns, the thread exits, and its thread-local values (thread-critical values,
+    /// root context) are dropped on it (TS5).
+    fn serve(self: Arc<Self>) {
+        let mut state = self.lock();
+        state.thread = Some(std::thread::current().id());
+        loop {
+            if let Some(call) = state.queue.pop_front() {
+                drop(state);
+                self.run(call);
+                state = self.lock();
+            } else if state.closed {
+                return;
+            } else {
+                state = self
+                    .work
+                    .wait(state)
+                    .unwrap_or_else(PoisonError::into_inner);
+            }
+        }
+    }
+
+    /// A caller runner's loop, in each poll: registers the loop's waker (woken by the next
+    /// call) and returns the first queued call, if any.
+    pub(crate) fn next_call(&self, waker: &Waker) -> Option<Call> {
+        let mut state = self.lock();
+        match &mut state.waker {
+            Some(current) if current.will_wake(waker) => {}
+            slot => *slot = Some(waker.clone()),
+        }
+        state.queue.pop_front()
+    }
+
+    /// Runs `call` on the current thread (the runner's).
+    pub(crate) fn run(&self, call: Call) {
+        struct Idle<'a>(&'a AtomicU64);
+        impl Drop for Idle<'_> {
+            fn drop(&mut self) {
+                self.0.store(0, Ordering::Relaxed);
+            }
+        }
+        self.running.store(call.id, Ordering::Relaxed);
+        let _idle = Idle(&self.running);
+        // A call catches its closure's panic and hands it to its future; what can still panic
+        // is the `Drop` of an outcome nobody awaits. The panic hook has reported it; the thread
+        // lives on to run the next call, and the payload goes too.
+        if let Err(payload) = catch_unwind(AssertUnwindSafe(call.run)) {
+            drop(catch_unwind(AssertUnwindSafe(move || drop(payload))));
+        }
+    }
+
+    /// Accepts no more calls. A dedicated runner's thread runs what is queued, then exits; a
+    /// caller runner's queued calls are returned, for its loop to run.
+    pub(crate) fn close(&self) -> VecDeque<Call> {
+        let mut state = self.lock();
+        state.closed = true;
+        state.waker = None;
+        match self.kind {
+            Kind::Caller => core::mem::take(&mut state.queue),
+            Kind::Context | Kind::Global => {
+                self.work.notify_all();
+                VecDeque::new()
+            }
+        }
+    }
+}
