@@ -16,8 +16,9 @@
 //!   multi-threaded runtime. `asyncio.create_task` is `ctxlocal::spawn`. Python threads are
 //!   `std::thread`s.
 //! - asgiref's `sync_to_async` defaults to `thread_sensitive=True` and runs the function back
-//!   on the outer sync thread; `ctxlocal::sync_to_async` runs it on tokio's blocking pool. The
-//!   values seen and written back are the same either way (rule D5).
+//!   on the outer sync thread; `ctxlocal::sync_to_async` runs it on tokio's blocking pool unless
+//!   asked `.thread_sensitive()` (its tests: `asgiref_sync_conformance.rs`). The values seen and
+//!   written back are the same either way (rule D5).
 //!
 //! | asgiref test | Rust test | notes |
 //! |---|---|---|
@@ -32,7 +33,7 @@
 //! | `test_local_critical_no_task_to_thread` | — | thread-critical mode: covered by `tests/bridges/thread_critical.rs` (issue 4), `t2_sync_to_async_does_not_carry_or_bring_back` |
 //! | `test_local_critical_no_thread_to_task` | — | thread-critical mode: covered by `tests/bridges/thread_critical.rs` (issue 4), `t2_async_to_sync_does_not_carry_or_bring_back` |
 //! | `test_local_threads_and_tasks` | `local_threads_and_tasks` | real `std::thread`s; they write while the task's bridges run (channels make the overlap certain instead of likely) |
-//! | `test_thread_critical_local_not_context_dependent_in_sync_thread` | `non_thread_critical_local_set_in_a_created_task_inside_async_to_sync_is_not_visible_afterwards` | only the non-thread-critical half; the thread-critical half is covered by `tests/bridges/thread_critical.rs` (issue 4), `t1_a_write_inside_context_run_stays_on_the_thread`: it relies on asgiref running the function on the outer thread, which ctxlocal's `sync_to_async` does not (so there it is a stack of `Context::run`s on one thread). Python checks that the function runs on the outer sync thread; here it runs on the blocking pool, and the test checks that instead |
+//! | `test_thread_critical_local_not_context_dependent_in_sync_thread` | `non_thread_critical_local_set_in_a_created_task_inside_async_to_sync_is_not_visible_afterwards`, and in full `asgiref_sync_conformance::thread_critical_local_not_context_dependent_in_sync_thread` | the test relies on asgiref's default `sync_to_async`, which is thread-sensitive and runs the function back on the outer sync thread: with `sync_to_async(f).thread_sensitive()` (issue 17) the full test is ported in `asgiref_sync_conformance.rs`, both halves. The test here keeps the pool bridge: the function runs on the blocking pool, and only the non-thread-critical half applies |
 //! | `test_visibility_thread_asgiref` | `visibility_thread_asgiref` | |
 //! | `test_local_not_inherited_by_new_thread` | `local_not_inherited_by_new_thread` | a plain `std::thread` sees nothing. Python also hides the value from a thread that runs in a *copy* of the parent's context; ctxlocal carries values into a thread only on request (`ctxlocal::thread::spawn`, `Context::run`), and then does carry them (rule D9): the test asserts that, and that nothing leaks back |
 //! | `test_visibility_task` | `visibility_task` | |

@@ -5,6 +5,7 @@
 mod support;
 
 mod asgiref_conformance;
+mod asgiref_sync_conformance;
 mod bridges;
 mod thread_critical;
 mod thread_sensitive;

@@ -197,6 +197,23 @@ async fn ts1_without_thread_sensitive_calls_still_run_on_the_blocking_pool() {
     assert_ne!(pooled.as_deref(), Some("ctxlocal-sync"));
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ts1_a_call_on_a_sync_thread_of_its_own_runs_inside_the_awaiting_tasks_runtime() {
+    let awaiting = tokio::runtime::Handle::current().id();
+    let (runtime, spawned) = in_task(thread_sensitive_context(async {
+        ts(|| {
+            let runtime = tokio::runtime::Handle::current().id();
+            // A task spawned inside `async_to_sync` keeps running after it returned.
+            let task = async_to_sync(async { Some(tokio::spawn(async { 7 })) });
+            (runtime, task)
+        })
+        .await
+    }))
+    .await;
+    assert_eq!(runtime, awaiting);
+    assert_eq!(spawned.unwrap().await.unwrap(), 7);
+}
+
 // ---- TS2: one at a time, in order ---------------------------------------------------------------
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -455,12 +472,11 @@ fn ts4_a_call_from_a_task_that_outlived_its_context_is_refused() {
 fn ts4_a_call_from_a_task_that_outlived_async_to_sync_goes_to_the_enclosing_sync_thread() {
     let (context_thread, straggler) = finishes_within(60, "a call after async_to_sync", || {
         let runtime = multi_thread_runtime();
-        let handle = runtime.handle().clone();
         runtime.block_on(in_task(thread_sensitive_context(async move {
             let (go_tx, go_rx) = tokio::sync::oneshot::channel::<()>();
             let (context_thread, straggler) = ts(move || {
-                let _entered = handle.enter();
-                // Spawned on the workers inside `async_to_sync`, awaited after it returned.
+                // Spawned on the workers inside `async_to_sync` (the call runs inside the
+                // awaiting task's runtime), awaited after it returned.
                 let straggler = async_to_sync(async move {
                     let handle = ctxlocal::spawn(async move {
                         go_rx.await.unwrap();

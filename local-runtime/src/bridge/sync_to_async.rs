@@ -8,7 +8,7 @@ use core::task::{Context as TaskCx, Poll};
 use std::sync::Arc;
 
 use super::{finish, run_capturing};
-use crate::sync_thread::{Call, Completion, Flow, Waiter};
+use crate::sync_thread::{Call, Completion, Finishing, Flow, Waiter};
 use crate::table::{Table, TableRef};
 use crate::thread_sensitive::{snapshot_for_call, submit};
 use crate::thread_state::with_state;
@@ -127,6 +127,10 @@ impl<F> SyncToAsync<F> {
     ///    context's own thread;
     /// 3. otherwise one process-wide sync thread, shared by all such calls.
     ///
+    /// On a sync thread of its own (cases 2 and 3), the closure runs inside the awaiting code's
+    /// tokio runtime, as on the blocking pool: it may spawn tasks there, and `async_to_sync`
+    /// inside it drives its future there.
+    ///
     /// Call it before the first poll; it changes nothing afterwards.
     ///
     /// # Panics
@@ -185,27 +189,44 @@ impl<T> Drop for Report<T> {
     }
 }
 
+/// What runs a call and tells the runner it is done (the pool needs no telling).
+trait Work: FnOnce(Option<Finishing<'_>>) + Send + 'static {}
+
+impl<W: FnOnce(Option<Finishing<'_>>) + Send + 'static> Work for W {}
+
 /// The work of one call: runs `f` in `table` (as a frame of this thread's blocking work) and
 /// reports the outcome. With `skip_cancelled`, a call whose future was dropped before it
-/// started does not run.
+/// started does not run. On a thread in no tokio runtime, `runtime` (the awaiting code's) is
+/// entered for the call, as on the blocking pool: `f` may spawn tasks on it, and
+/// `async_to_sync` inside `f` drives its future there.
 fn call<F, R>(
     f: F,
     mut table: TableRef,
     done: Arc<Completion<Outcome<R>>>,
     skip_cancelled: bool,
-) -> impl FnOnce() + Send
+    runtime: Option<tokio::runtime::Handle>,
+) -> impl Work
 where
     F: FnOnce() -> R + Send + 'static,
     R: Send + 'static,
 {
     let report = Report(Some(done));
-    move || {
+    move |finishing: Option<Finishing<'_>>| {
         let start = report.0.as_ref().is_some_and(|done| done.start());
         if !start && skip_cancelled {
             // Cancelled: `f` is dropped unrun.
             return;
         }
+        let enter = match runtime {
+            Some(handle) if tokio::runtime::Handle::try_current().is_err() => Some(handle),
+            _ => None,
+        };
+        let entered = enter.as_ref().map(tokio::runtime::Handle::enter);
         let result = run_capturing(&mut table, f);
+        drop(entered);
+        if let Some(finishing) = finishing {
+            finishing.now();
+        }
         report.finish((result, table));
     }
 }
@@ -228,16 +249,18 @@ where
             drop(snapshot);
             // A call whose future is gone before it starts is skipped: the flow's thread does
             // not spend its time on a cancelled request's calls (as asgiref's executors do).
-            let work = call(f, base.clone(), done.clone(), true);
-            submit(THREAD_SENSITIVE, flow.as_deref(), Call::new(id, work));
+            let runtime = tokio::runtime::Handle::try_current().ok();
+            let work = call(f, base.clone(), done.clone(), true, runtime);
+            let call = Call::new(id, move |finishing| work(Some(finishing)));
+            submit(THREAD_SENSITIVE, flow.as_deref(), call);
             base
         } else {
             let base = Table::unmarked(&with_state(|state| state.snapshot()));
             // Detached: the outcome comes back through `done`, and a call the pool drops
             // unrun (the runtime shuts down) reports itself lost. Once submitted it runs, as
             // `spawn_blocking` does, even if its future is dropped.
-            let work = call(f, base.clone(), done.clone(), false);
-            drop(tokio::task::spawn_blocking(work));
+            let work = call(f, base.clone(), done.clone(), false, None);
+            drop(tokio::task::spawn_blocking(move || work(None)));
             base
         };
         self.pending = Some(Pending { done, base });

@@ -23,7 +23,7 @@ mod completion;
 mod runner;
 
 pub(crate) use completion::{Completion, Waiter};
-pub(crate) use runner::{Call, Runner};
+pub(crate) use runner::{Call, Finishing, Runner};
 
 use std::sync::Arc;
 

@@ -8,10 +8,20 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::thread::ThreadId;
 
 /// One thread-sensitive call: its id and the closure that runs it and reports its outcome
-/// (dropping the closure unrun reports it lost).
+/// (dropping the closure unrun reports it lost). The closure tells its runner it is done
+/// ([`Finishing::now`]) before it reports: whoever sees the outcome also sees the runner free.
 pub(crate) struct Call {
     id: u64,
-    run: Box<dyn FnOnce() + Send>,
+    run: Box<dyn FnOnce(Finishing<'_>) + Send>,
+}
+
+/// Handed to a running call: marks its runner as running no call.
+pub(crate) struct Finishing<'a>(&'a AtomicU64);
+
+impl Finishing<'_> {
+    pub(crate) fn now(self) {
+        self.0.store(0, Ordering::Relaxed);
+    }
 }
 
 static NEXT_CALL: AtomicU64 = AtomicU64::new(1);
@@ -22,7 +32,7 @@ impl Call {
         NEXT_CALL.fetch_add(1, Ordering::Relaxed)
     }
 
-    pub(crate) fn new(id: u64, run: impl FnOnce() + Send + 'static) -> Call {
+    pub(crate) fn new(id: u64, run: impl FnOnce(Finishing<'_>) + Send + 'static) -> Call {
         Call {
             id,
             run: Box::new(run),
@@ -222,7 +232,8 @@ impl Runner {
         // A call catches its closure's panic and hands it to its future; what can still panic
         // is the `Drop` of an outcome nobody awaits. The panic hook has reported it; the thread
         // lives on to run the next call, and the payload goes too.
-        if let Err(payload) = catch_unwind(AssertUnwindSafe(call.run)) {
+        let finishing = Finishing(&self.running);
+        if let Err(payload) = catch_unwind(AssertUnwindSafe(|| (call.run)(finishing))) {
             drop(catch_unwind(AssertUnwindSafe(move || drop(payload))));
         }
     }
