@@ -30,7 +30,7 @@ pub use fields::*;
 #[cold]
 #[inline(never)]
 #[track_caller]
-fn refused(what: &str, error: AccessError) -> ! {
+pub(super) fn refused(what: &str, error: AccessError) -> ! {
     panic!("ctxlocal: `{what}` refused: {error}")
 }
 
@@ -106,7 +106,7 @@ pub fn is_set<M: Mode, V: Values, T>(
 /// a snapshot, a root context, thread-critical storage) takes [`write_slot_slow`]. `op` runs no
 /// user code (it moves values in and out); what it displaces is dropped by the caller.
 #[inline(always)]
-fn write_slot<M: Mode, V: Values, T, A, R>(
+pub(super) fn write_slot<M: Mode, V: Values, T, A, R>(
     key: &'static StructKey<V, M>,
     field: impl Fn(&mut V) -> &mut Slot<T, M> + Copy,
     arg: A,

@@ -2,3 +2,4 @@
 //! the types they name as `ctxlocal::__private`. Not a public API.
 
 pub(crate) mod accessors;
+pub(crate) mod lazy_init;

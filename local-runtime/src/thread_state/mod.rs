@@ -389,6 +389,12 @@ impl State {
         unsafe { core::mem::swap(&mut **self.current.get(), slot) }
     }
 
+    /// The frames active on this thread (a count that changes with each frame entered or
+    /// left): equal at two points of one thread, nothing installed another context between.
+    pub(crate) fn frames(&self) -> u64 {
+        self.frames.get()
+    }
+
     /// True while this thread is polling a future inside a crate guard.
     pub(crate) fn in_async_poll(&self) -> bool {
         self.frames.get() >> 32 != 0
