@@ -24,7 +24,19 @@
 //!   over anything written to `x` meanwhile, also when `f` panics; inside `with_x(f)` the
 //!   borrow never changes, writes go to the frame as usual;
 //! - `async_to_sync` where blocking is not allowed (inside any poll of async code) panics and
-//!   changes nothing.
+//!   changes nothing;
+//! - a thread-sensitive `sync_to_async` (rules TS1-TS4) is a bridge like the other, and also
+//!   runs on its flow's sync thread: the thread blocked in the innermost `async_to_sync`, else
+//!   the thread of the innermost `thread_sensitive_context` (one per context, never shared),
+//!   else the one process-wide sync thread. Each frame knows its flow's runner (a `FlowM`):
+//!   `async_to_sync` and a new `thread_sensitive_context` set it for the code inside them, and
+//!   everything else inherits it. Where it is certain (`FlowM::exact`), the model checks which
+//!   thread the call ran on, and that it was not refused; a call made inside a thread-sensitive
+//!   call's own code, on the same runner, must be refused ("would deadlock"); in a plain tokio
+//!   task it must be refused too. In a task spawned from code that may end before it (a
+//!   context, an `async_to_sync`, a thread-sensitive call), the runner it reaches depends on
+//!   timing: there the call may run or be refused (its runner gone or busy with the call that
+//!   spawned it), and only what it sees is checked.
 //!
 //! The interpreter runs each operation twice, side by side: for real, through the crate, and on
 //! the model, and compares all four fields (through `x()`, `with_x` and `is_x_set`) after every
@@ -42,13 +54,14 @@
 
 use crate::support;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::task::{Context as TaskCx, Waker};
+use std::thread::ThreadId;
 use std::time::Duration;
 
 use ctxlocal::{Context, ContextExt, async_local};
@@ -182,6 +195,11 @@ enum Op {
     SyncToAsync(Body, Vec<Op>),
     /// `async_to_sync(future running body)`.
     AsyncToSync(Body),
+    /// `sync_to_async(closure running body).thread_sensitive()`, with `alongside` operations as
+    /// for `SyncToAsync`; in sync code, `async_to_sync(..)` of it (so the calling thread runs it).
+    SyncToAsyncTs(Body, Vec<Op>),
+    /// `thread_sensitive_context(future running body)`; in sync code, `async_to_sync(..)` of it.
+    TsContext(Body),
     Scope(ScopeHow, Body),
     /// `captured.scope(fut)` / `captured.run(f)`.
     RunCaptured(Body),
@@ -206,6 +224,12 @@ impl Op {
                 alongside.len()
             ),
             Op::AsyncToSync(body) => format!("AsyncToSync(panic: {})", body.panic),
+            Op::SyncToAsyncTs(body, alongside) => format!(
+                "SyncToAsyncTs(panic: {}, alongside: {})",
+                body.panic,
+                alongside.len()
+            ),
+            Op::TsContext(body) => format!("TsContext(panic: {})", body.panic),
             Op::Scope(how, body) => format!("Scope({how:?}, panic: {})", body.panic),
             Op::RunCaptured(body) => format!("RunCaptured(panic: {})", body.panic),
             Op::DropAfter(n, _) => format!("DropAfter({n})"),
@@ -222,16 +246,62 @@ type Vals = [Option<u64>; 4];
 
 const EMPTY: Vals = [None; 4];
 
-/// What a snapshot of a context carries: the values.
+/// Which sync thread runs a flow's thread-sensitive calls (rule TS1); numbered per case.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+enum RunnerM {
+    /// The process-wide sync thread.
+    #[default]
+    Global,
+    /// The thread blocked in `async_to_sync` number n.
+    Caller(u64),
+    /// The thread of `thread_sensitive_context` number n.
+    Context(u64),
+}
+
+/// What a context knows of its flow's sync thread, as the model sees it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct FlowM {
+    runner: RunnerM,
+    /// The runner is certainly open whenever code of this frame runs, and certainly not busy
+    /// with a call this frame's code is part of (unless `in_call`).
+    exact: bool,
+    /// The frame's code runs inside a thread-sensitive call made on `runner`.
+    in_call: bool,
+}
+
+impl Default for FlowM {
+    fn default() -> Self {
+        FlowM {
+            runner: RunnerM::Global,
+            exact: true,
+            in_call: false,
+        }
+    }
+}
+
+impl FlowM {
+    /// The flow of a task or thread started here, which may outlive what this frame is in.
+    fn for_child(self) -> FlowM {
+        let lasts = self.runner == RunnerM::Global && !self.in_call;
+        FlowM {
+            exact: self.exact && lasts,
+            ..self
+        }
+    }
+}
+
+/// What a snapshot of a context carries: the values, and the flow's sync thread.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 struct Snap {
     vals: Vals,
+    flow: FlowM,
 }
 
 /// The model of one context, plus what the interpreter keeps per frame.
 #[derive(Default)]
 struct Frame {
     vals: Vals,
+    flow: FlowM,
     /// Per struct: written by code running in this frame: `set`, `replace`, `update`,
     /// `value.set()`, a `take` of a set field, a `clear` of a struct with a set field, or a
     /// nested bridge's write-back of one of those. Decides a bridge's write-back.
@@ -246,12 +316,16 @@ impl Frame {
     fn new(snap: Snap) -> Frame {
         Frame {
             vals: snap.vals,
+            flow: snap.flow,
             ..Frame::default()
         }
     }
 
     fn snap(&self) -> Snap {
-        Snap { vals: self.vals }
+        Snap {
+            vals: self.vals,
+            flow: self.flow,
+        }
     }
 
     fn write(&mut self, f: F, value: Option<u64>) {
@@ -592,9 +666,18 @@ struct Case {
     errors: Mutex<Vec<String>>,
     /// Operations executed and checked against the model.
     checks: AtomicU64,
+    /// Thread-sensitive calls whose thread was checked, and those refused as the model said.
+    thread_checks: AtomicU64,
+    refusals: AtomicU64,
     registry: Mutex<(u64, BTreeMap<u64, Entry>)>,
     handle: tokio::runtime::Handle,
+    /// The model's sync-thread runners (`RunnerM`) numbered so far, and the threads seen
+    /// running each (the process-wide one is `GLOBAL_SYNC_THREAD`).
+    runners: Mutex<(u64, HashMap<RunnerM, ThreadId>)>,
 }
+
+/// The process-wide sync thread, once a case has seen it.
+static GLOBAL_SYNC_THREAD: OnceLock<ThreadId> = OnceLock::new();
 
 impl Case {
     /// A case with no errors, checks or pending work yet, making its values with `counters`
@@ -604,8 +687,53 @@ impl Case {
             counters,
             errors: Mutex::new(Vec::new()),
             checks: AtomicU64::new(0),
+            thread_checks: AtomicU64::new(0),
+            refusals: AtomicU64::new(0),
             registry: Mutex::new((0, BTreeMap::new())),
             handle,
+            runners: Mutex::new((0, HashMap::new())),
+        }
+    }
+
+    /// A new runner number.
+    fn next_runner(&self) -> u64 {
+        let mut runners = self.runners.lock().unwrap();
+        runners.0 += 1;
+        runners.0
+    }
+
+    /// Checks that a thread-sensitive call of a flow whose runner is `runner` ran on `seen`:
+    /// one thread per runner, the one an `async_to_sync` ran on for a caller, a thread no
+    /// other context has for a context.
+    fn expect_thread(&self, runner: RunnerM, seen: ThreadId) {
+        self.thread_checks.fetch_add(1, Ordering::Relaxed);
+        let global = *GLOBAL_SYNC_THREAD.get_or_init(|| seen);
+        if runner == RunnerM::Global {
+            if seen != global {
+                self.fail(format!(
+                    "a call on the process-wide sync thread ran on {seen:?}, not {global:?}"
+                ));
+            }
+            return;
+        }
+        let mut runners = self.runners.lock().unwrap();
+        match runners.1.get(&runner) {
+            Some(&want) if want != seen => self.fail(format!(
+                "a call for {runner:?} ran on {seen:?}, not on its thread {want:?}"
+            )),
+            Some(_) => {}
+            None => {
+                let shared = runners
+                    .1
+                    .iter()
+                    .any(|(other, thread)| matches!(other, RunnerM::Context(_)) && *thread == seen);
+                if shared || seen == global {
+                    self.fail(format!(
+                        "{runner:?} runs on {seen:?}, another runner's thread"
+                    ));
+                }
+                runners.1.insert(runner, seen);
+            }
         }
     }
 
@@ -708,6 +836,9 @@ fn expect_end(panic: bool) -> Expect {
 }
 
 const UNTRACKED_WRITE: &str = "refused";
+const TS_UNTRACKED: &str = "not started by ctxlocal";
+const TS_DEADLOCK: &str = "would deadlock";
+const TS_GONE: &str = "sync thread is gone";
 const WRITE_BACK_REFUSED: &str = "could not write its changes back";
 const ASYNC_TO_SYNC_REFUSED: &str = "was called from async code";
 
@@ -873,7 +1004,9 @@ fn step_sync(case: &Arc<Case>, env: Env, op: &Op, frame: &mut Frame) {
         Op::SpawnBlocking(ops) => {
             let c = case.clone();
             let ops = ops.clone();
-            let mut child = Frame::new(visible(env, frame));
+            let mut snap = visible(env, frame);
+            snap.flow = snap.flow.for_child();
+            let mut child = Frame::new(snap);
             let handle = ctxlocal::spawn_blocking(move || run_sync(&c, BLOCKING, &ops, &mut child));
             let id = case.register(Pending::Task(handle), false, "spawn_blocking");
             frame.children.push(id);
@@ -903,6 +1036,30 @@ fn step_sync(case: &Arc<Case>, env: Env, op: &Op, frame: &mut Frame) {
         Op::AsyncToSync(body) => {
             if env.may_block {
                 async_to_sync(case, env, frame, body);
+            } else {
+                async_to_sync_refused(case, env);
+            }
+        }
+        Op::SyncToAsyncTs(body, alongside) => {
+            if env.may_block {
+                // Sync code reaches it through `async_to_sync`, whose thread (this one) runs it.
+                let nested = Body {
+                    ops: vec![Op::SyncToAsyncTs(body.clone(), Vec::new())],
+                    panic: false,
+                };
+                async_to_sync(case, env, frame, &nested);
+            } else {
+                async_to_sync_refused(case, env);
+            }
+            run_sync(case, env, alongside, frame);
+        }
+        Op::TsContext(body) => {
+            if env.may_block {
+                let nested = Body {
+                    ops: vec![Op::TsContext(body.clone())],
+                    panic: false,
+                };
+                async_to_sync(case, env, frame, &nested);
             } else {
                 async_to_sync_refused(case, env);
             }
@@ -967,8 +1124,12 @@ async fn step_async(case: &Arc<Case>, env: Env, op: &Op, frame: &mut Frame) {
             await_entry(case, id).await;
         }
         Op::SyncToAsync(body, alongside) => {
-            sync_to_async(case, env, frame, body, alongside).await;
+            sync_to_async(case, env, frame, body, alongside, false).await;
         }
+        Op::SyncToAsyncTs(body, alongside) => {
+            sync_to_async(case, env, frame, body, alongside, true).await;
+        }
+        Op::TsContext(body) => ts_context(case, env, frame, body).await,
         Op::Scope(how, body) => {
             let mut child = Frame::new(scope_snap(*how, visible(env, frame)));
             let fut = async {
@@ -1071,10 +1232,11 @@ fn captured(env: Env, frame: &Frame) -> (Context, Snap) {
 }
 
 fn spawn(case: &Arc<Case>, env: Env, frame: &mut Frame, how: SpawnHow, body: &Body) {
-    let (ctx, vals) = match how {
+    let (ctx, mut vals) = match how {
         SpawnHow::InCaptured => captured(env, frame),
         SpawnHow::Spawn | SpawnHow::InCurrent => (Context::empty(), visible(env, frame)),
     };
+    vals.flow = vals.flow.for_child();
     let c = case.clone();
     let ops = body.ops.clone();
     let panic = body.panic;
@@ -1127,6 +1289,18 @@ fn start_thread(
 
 fn async_to_sync(case: &Arc<Case>, env: Env, frame: &mut Frame, body: &Body) {
     let mut inner = Frame::new(visible(env, frame));
+    // This thread runs the flow's thread-sensitive calls while it waits.
+    let runner = RunnerM::Caller(case.next_runner());
+    case.runners
+        .lock()
+        .unwrap()
+        .1
+        .insert(runner, std::thread::current().id());
+    inner.flow = FlowM {
+        runner,
+        exact: true,
+        in_call: false,
+    };
     let r = catch_unwind(AssertUnwindSafe(|| {
         ctxlocal::async_to_sync(async {
             run_async(case, TASK, &body.ops, &mut inner).await;
@@ -1172,14 +1346,48 @@ fn async_to_sync_refused(case: &Arc<Case>, env: Env) {
     }
 }
 
+/// What the model expects of a bridge call before it runs.
+#[derive(Clone, Copy, Debug)]
+enum CallExpect {
+    /// It runs (on this runner's thread, if thread-sensitive and certain).
+    Runs(Option<RunnerM>),
+    /// It is refused with a panic whose message contains this, and never runs.
+    Refused(&'static str),
+    /// It runs, or is refused because its runner is gone or busy (a flow whose runner is not
+    /// certain, see `FlowM::exact`).
+    RunsOrRefused,
+}
+
+/// What a thread-sensitive call in `frame` must do, per rules TS1 and TS4.
+fn ts_expect(env: Env, frame: &Frame) -> CallExpect {
+    if env.untracked {
+        CallExpect::Refused(TS_UNTRACKED)
+    } else if !frame.flow.exact {
+        CallExpect::RunsOrRefused
+    } else if frame.flow.in_call {
+        // Its runner runs the call this code is part of.
+        CallExpect::Refused(TS_DEADLOCK)
+    } else {
+        CallExpect::Runs(Some(frame.flow.runner))
+    }
+}
+
+/// `sync_to_async(closure)` (thread-sensitive if `ts`), with `alongside` in the caller while
+/// the closure runs.
 async fn sync_to_async(
     case: &Arc<Case>,
     env: Env,
     frame: &mut Frame,
     body: &Body,
     alongside: &[Op],
+    ts: bool,
 ) {
-    let slot: Arc<Mutex<Option<Frame>>> = Arc::default();
+    let expect = if ts {
+        ts_expect(env, frame)
+    } else {
+        CallExpect::Runs(None)
+    };
+    let slot: Arc<Mutex<Option<(Frame, ThreadId)>>> = Arc::default();
     let (done_tx, done_rx) = oneshot::channel::<()>();
     let entry = case.register(Pending::Closure(done_rx), false, "sync_to_async closure");
     let closure = {
@@ -1188,30 +1396,38 @@ async fn sync_to_async(
         let ops = body.ops.clone();
         let panic = body.panic;
         let mut inner = Frame::new(visible(env, frame));
+        if ts {
+            inner.flow.in_call = true;
+        }
         move || {
             let _done = done_tx;
             run_sync(&c, BLOCKING, &ops, &mut inner);
-            *slot.lock().unwrap() = Some(inner);
+            *slot.lock().unwrap() = Some((inner, std::thread::current().id()));
             if panic {
                 boom()
             }
         }
     };
-    let mut fut = Box::pin(catch_unwind_future(ctxlocal::sync_to_async(closure)));
+    let bridge = if ts {
+        ctxlocal::sync_to_async(closure).thread_sensitive()
+    } else {
+        ctxlocal::sync_to_async(closure)
+    };
+    let mut fut = Box::pin(catch_unwind_future(bridge));
     let mut finished = false;
     if !alongside.is_empty() {
         // The first poll takes the snapshot and starts the closure; the caller then goes on
         // writing its own context while the closure runs.
         if let Some(r) = poll_once(&mut fut).await {
             // (Finished at once: the write-back happened before the caller's operations.)
-            finish_sync_to_async(case, env, frame, &slot, body.panic, r);
+            finish_sync_to_async(case, env, frame, &slot, body.panic, expect, r);
             finished = true;
         }
         run_sync(case, env, alongside, frame);
     }
     if !finished {
         let r = fut.await;
-        finish_sync_to_async(case, env, frame, &slot, body.panic, r);
+        finish_sync_to_async(case, env, frame, &slot, body.panic, expect, r);
     }
     drop(case.take(entry));
 }
@@ -1220,14 +1436,45 @@ fn finish_sync_to_async(
     case: &Arc<Case>,
     env: Env,
     frame: &mut Frame,
-    slot: &Mutex<Option<Frame>>,
+    slot: &Mutex<Option<(Frame, ThreadId)>>,
     panic: bool,
+    expect: CallExpect,
     r: std::thread::Result<()>,
 ) {
-    let Some(inner) = slot.lock().unwrap().take() else {
-        case.judge("sync_to_async (closure did not finish)", r, Expect::Ok);
+    let Some((inner, thread)) = slot.lock().unwrap().take() else {
+        // The closure did not run (or did not finish): only a refusal explains that.
+        match expect {
+            CallExpect::Refused(text) => {
+                case.refusals.fetch_add(1, Ordering::Relaxed);
+                case.judge("refused sync_to_async", r, Expect::Refused(text))
+            }
+            CallExpect::RunsOrRefused => match &r {
+                Err(p)
+                    if [TS_DEADLOCK, TS_GONE]
+                        .iter()
+                        .any(|text| panic_message(&**p).contains(text)) =>
+                {
+                    case.refusals.fetch_add(1, Ordering::Relaxed);
+                }
+                _ => case.judge(
+                    "sync_to_async (closure did not finish)",
+                    r,
+                    Expect::AnyRefusal,
+                ),
+            },
+            CallExpect::Runs(_) => {
+                case.judge("sync_to_async (closure did not finish)", r, Expect::Ok)
+            }
+        }
         return;
     };
+    match expect {
+        CallExpect::Refused(text) => {
+            case.fail(format!("sync_to_async ran, expected a refusal ({text:?})"));
+        }
+        CallExpect::Runs(Some(runner)) => case.expect_thread(runner, thread),
+        CallExpect::Runs(None) | CallExpect::RunsOrRefused => {}
+    }
     let refused = write_back_refused(env, &inner);
     if !refused {
         frame.merge(&inner);
@@ -1243,6 +1490,33 @@ fn finish_sync_to_async(
     case.judge("sync_to_async", r, expect);
 }
 
+/// `thread_sensitive_context(future running body)`: a child scope whose flow gets a runner of
+/// its own, unless the enclosing one is still open (a caller's or another context's).
+async fn ts_context(case: &Arc<Case>, env: Env, frame: &Frame, body: &Body) {
+    let mut snap = visible(env, frame);
+    snap.flow = match snap.flow {
+        flow if !flow.exact => flow,
+        flow @ FlowM {
+            runner: RunnerM::Caller(_) | RunnerM::Context(_),
+            ..
+        } => flow,
+        FlowM { .. } => FlowM {
+            runner: RunnerM::Context(case.next_runner()),
+            exact: true,
+            in_call: false,
+        },
+    };
+    let mut child = Frame::new(snap);
+    let fut = async {
+        run_async(case, TASK, &body.ops, &mut child).await;
+        if body.panic {
+            boom()
+        }
+    };
+    let r = catch_unwind_future(ctxlocal::thread_sensitive_context(fut)).await;
+    case.judge("thread_sensitive_context", r, expect_end(body.panic));
+}
+
 // ---------------------------------------------------------------------------------------------
 // Running a case
 // ---------------------------------------------------------------------------------------------
@@ -1254,6 +1528,9 @@ struct Outcome {
     errors: Vec<String>,
     /// Operations executed and checked.
     checks: u64,
+    /// Thread-sensitive calls whose thread was checked, and refusals seen.
+    thread_checks: u64,
+    refusals: u64,
 }
 
 /// Runs `program` as a `ctxlocal::spawn`ed task on a fresh 2-worker runtime, waits for
@@ -1301,6 +1578,8 @@ fn run_program(program: &[Op]) -> Outcome {
         };
     }
     let checks = case.checks.load(Ordering::Relaxed);
+    let thread_checks = case.thread_checks.load(Ordering::Relaxed);
+    let refusals = case.refusals.load(Ordering::Relaxed);
     drop(case);
     // Waits for the worker and blocking threads to exit.
     drop(runtime);
@@ -1308,7 +1587,12 @@ fn run_program(program: &[Op]) -> Outcome {
     if created != dropped {
         errors.push(format!("{created} values created, {dropped} dropped"));
     }
-    Outcome { errors, checks }
+    Outcome {
+        errors,
+        checks,
+        thread_checks,
+        refusals,
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1374,7 +1658,9 @@ fn op() -> BoxedStrategy<Op> {
             1 => (any::<bool>(), ops.clone()).prop_map(|(b, o)| Op::SpawnUntracked(b, o)),
             1 => ops.clone().prop_map(Op::SpawnBlocking),
             1 => (any::<bool>(), ops.clone()).prop_map(|(c, o)| Op::Thread(c, o)),
-            4 => (body.clone(), vec(inner, 0..3)).prop_map(|(b, a)| Op::SyncToAsync(b, a)),
+            4 => (body.clone(), vec(inner.clone(), 0..3)).prop_map(|(b, a)| Op::SyncToAsync(b, a)),
+            3 => (body.clone(), vec(inner, 0..3)).prop_map(|(b, a)| Op::SyncToAsyncTs(b, a)),
+            2 => body.clone().prop_map(Op::TsContext),
             2 => body.clone().prop_map(Op::AsyncToSync),
             3 => (scope_how(), body.clone()).prop_map(|(h, b)| Op::Scope(h, b)),
             1 => body.prop_map(Op::RunCaptured),
@@ -1406,9 +1692,13 @@ fn random_programs_match_the_reference_model() {
     let started = std::time::Instant::now();
     let mut runner = TestRunner::new(config);
     let checks = AtomicU64::new(0);
+    let thread_checks = AtomicU64::new(0);
+    let refusals = AtomicU64::new(0);
     let result = runner.run(&program(), |program| {
         let outcome = run_program(&program);
         checks.fetch_add(outcome.checks, Ordering::Relaxed);
+        thread_checks.fetch_add(outcome.thread_checks, Ordering::Relaxed);
+        refusals.fetch_add(outcome.refusals, Ordering::Relaxed);
         if outcome.errors.is_empty() {
             Ok(())
         } else {
@@ -1418,8 +1708,11 @@ fn random_programs_match_the_reference_model() {
     match result {
         Ok(()) => {
             eprintln!(
-                "model: {cases} random programs, {} operations checked, 0 divergences ({:.1} s)",
+                "model: {cases} random programs, {} operations checked ({} threads of \
+                 thread-sensitive calls, {} refusals), 0 divergences ({:.1} s)",
                 checks.load(Ordering::Relaxed),
+                thread_checks.load(Ordering::Relaxed),
+                refusals.load(Ordering::Relaxed),
                 started.elapsed().as_secs_f64(),
             );
         }
@@ -1475,6 +1768,22 @@ fn the_model_catches_a_wrong_expectation() {
         std::mem::take(&mut *case.errors.lock().unwrap())
     };
     assert_eq!(errors.len(), 1, "{errors:?}");
+    // A thread-sensitive call on the wrong thread is reported too.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let case = Case::new(Counters::new(), runtime.handle().clone());
+    let caller = RunnerM::Caller(case.next_runner());
+    case.runners
+        .lock()
+        .unwrap()
+        .1
+        .insert(caller, std::thread::current().id());
+    let elsewhere = std::thread::spawn(|| std::thread::current().id())
+        .join()
+        .unwrap();
+    case.expect_thread(caller, elsewhere);
+    assert_eq!(case.errors.lock().unwrap().len(), 1);
 }
 
 /// Every kind of operation, nested, in one fixed program: a smoke test that runs in every
@@ -1541,6 +1850,49 @@ fn a_program_with_every_operation_matches_the_model() {
             1,
             vec![Op::SyncToAsync(body(leafs.clone(), false), Vec::new())],
         ),
+        // Thread-sensitive: on the process-wide thread, back on a caller's thread inside
+        // `async_to_sync`, refused inside its own call's code, on a context's thread.
+        Op::SyncToAsyncTs(
+            body(
+                vec![
+                    Op::Set(F::X, 60),
+                    Op::AsyncToSync(body(
+                        vec![Op::SyncToAsyncTs(body(leafs.clone(), false), Vec::new())],
+                        false,
+                    )),
+                    Op::DropAfter(
+                        2,
+                        vec![Op::SyncToAsyncTs(body(leafs.clone(), false), Vec::new())],
+                    ),
+                    Op::SyncToAsyncTs(body(vec![Op::Take(F::Y)], false), Vec::new()),
+                ],
+                false,
+            ),
+            vec![Op::Set(F::W, 61)],
+        ),
+        Op::SyncToAsyncTs(body(leafs.clone(), true), Vec::new()),
+        Op::TsContext(body(
+            vec![
+                Op::SyncToAsyncTs(body(leafs.clone(), false), vec![Op::Set(F::Z, 70)]),
+                Op::Spawn(
+                    SpawnHow::Spawn,
+                    body(
+                        vec![Op::SyncToAsyncTs(body(leafs.clone(), false), Vec::new())],
+                        false,
+                    ),
+                ),
+                Op::AwaitChild,
+                Op::TsContext(body(
+                    vec![Op::SyncToAsyncTs(body(leafs.clone(), false), Vec::new())],
+                    false,
+                )),
+            ],
+            true,
+        )),
+        Op::SpawnUntracked(
+            false,
+            vec![Op::SyncToAsyncTs(body(leafs.clone(), false), Vec::new())],
+        ),
     ]);
     let outcome = run_program(&program);
     assert!(outcome.errors.is_empty(), "{:#?}", outcome.errors);
@@ -1549,6 +1901,11 @@ fn a_program_with_every_operation_matches_the_model() {
         "only {} operations ran",
         outcome.checks
     );
+    // Every thread-sensitive call above that must run had its thread checked (two on the
+    // process-wide thread, one on a caller's, two on a context's, one nested in a context),
+    // and the two that must be refused were (inside a call's own code, in a plain task).
+    assert!(outcome.thread_checks >= 6, "{outcome:?}");
+    assert_eq!(outcome.refusals, 2, "{outcome:?}");
 }
 
 // ---------------------------------------------------------------------------------------------
