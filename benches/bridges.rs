@@ -8,8 +8,14 @@
 //!   task that carries a context with values, on a current-thread and on a multi-thread
 //!   (2 workers) runtime.
 //! - `async_to_sync`: `ctxlocal::async_to_sync(fut)` from a plain thread (no runtime: it uses
-//!   the per-thread runtime it creates once), with and without a write in `fut`, against raw
-//!   `Runtime::block_on(fut)` on a current-thread runtime built once.
+//!   the per-thread runtime it creates once), with and without a write in `fut`, and with a
+//!   thread-sensitive call in `fut` (which the calling thread runs itself, rule TS1 a),
+//!   against raw `Runtime::block_on(fut)` on a current-thread runtime built once.
+//! - `thread_sensitive/<runtime>`: the thread-sensitive round trip
+//!   (`sync_to_async(f).thread_sensitive().await`, on the process-wide sync thread and on a
+//!   context's own thread) next to the blocking-pool round trip; a whole
+//!   `thread_sensitive_context` with one call (its thread is started and told to exit) and
+//!   with none.
 
 use std::hint::black_box;
 
@@ -23,6 +29,7 @@ mod harness;
 #[path = "support/req.rs"]
 mod req;
 
+use ctxlocal::FutureExt;
 use harness::{RUNTIMES, runtime, time_awaits};
 use req::{Req, context_with_values, set_values};
 
@@ -77,11 +84,92 @@ fn async_to_sync(c: &mut Criterion) {
     group.bench_function("ctxlocal::async_to_sync (writes 1 field)", |b| {
         b.iter(|| ctxlocal::async_to_sync(async { Req::set_id(black_box(8)) }))
     });
+    group.bench_function(
+        "ctxlocal::async_to_sync(sync_to_async(f).thread_sensitive()) (plain thread)",
+        |b| {
+            b.iter(|| {
+                ctxlocal::async_to_sync(async {
+                    ctxlocal::sync_to_async(|| black_box(1u8))
+                        .thread_sensitive()
+                        .await
+                })
+            })
+        },
+    );
     group.bench_function("tokio Runtime::block_on (current_thread)", |b| {
         b.iter(|| raw.block_on(async { black_box(1u8) }))
     });
     group.finish();
 }
 
-criterion_group!(benches, sync_to_async, async_to_sync);
+fn thread_sensitive(c: &mut Criterion) {
+    let ctx = context_with_values();
+    for (rt_name, multi_thread) in RUNTIMES {
+        let rt = runtime(multi_thread);
+        let mut group = c.benchmark_group(format!("thread_sensitive/{rt_name}"));
+        group.bench_function("sync_to_async(f) + await (blocking pool)", |b| {
+            b.iter_custom(|iters| {
+                time_awaits(&rt, &ctx, iters, |_| {
+                    ctxlocal::sync_to_async(|| black_box(1u8))
+                })
+            })
+        });
+        group.bench_function(
+            "sync_to_async(f).thread_sensitive() + await (process-wide thread)",
+            |b| {
+                b.iter_custom(|iters| {
+                    time_awaits(&rt, &ctx, iters, |_| {
+                        ctxlocal::sync_to_async(|| black_box(1u8)).thread_sensitive()
+                    })
+                })
+            },
+        );
+        group.bench_function(
+            "sync_to_async(f).thread_sensitive() + await (a context's thread)",
+            |b| b.iter_custom(|iters| time_calls_in_a_context(&rt, &ctx, iters)),
+        );
+        group.bench_function("thread_sensitive_context with one call + await", |b| {
+            b.iter_custom(|iters| {
+                time_awaits(&rt, &ctx, iters, |_| {
+                    ctxlocal::thread_sensitive_context(
+                        ctxlocal::sync_to_async(|| black_box(1u8)).thread_sensitive(),
+                    )
+                })
+            })
+        });
+        group.bench_function("thread_sensitive_context without calls + await", |b| {
+            b.iter_custom(|iters| {
+                time_awaits(&rt, &ctx, iters, |_| {
+                    ctxlocal::thread_sensitive_context(async { black_box(1u8) })
+                })
+            })
+        });
+        group.finish();
+    }
+}
+
+/// Times `iters` thread-sensitive calls made inside one `thread_sensitive_context` (its thread
+/// started by a first call outside the timed loop), in a task that carries `ctx`.
+fn time_calls_in_a_context(
+    rt: &tokio::runtime::Runtime,
+    ctx: &ctxlocal::Context,
+    iters: u64,
+) -> std::time::Duration {
+    let task = ctxlocal::thread_sensitive_context(async move {
+        ctxlocal::sync_to_async(|| ()).thread_sensitive().await;
+        let start = std::time::Instant::now();
+        for _ in 0..iters {
+            black_box(
+                ctxlocal::sync_to_async(|| black_box(1u8))
+                    .thread_sensitive()
+                    .await,
+            );
+        }
+        start.elapsed()
+    })
+    .in_context(ctx.clone());
+    rt.block_on(async move { tokio::spawn(task).await.expect("bench task") })
+}
+
+criterion_group!(benches, sync_to_async, async_to_sync, thread_sensitive);
 criterion_main!(benches);

@@ -221,6 +221,27 @@ ops! {
         op_snapshot / op_thread_snapshot -> Context =
             Context::current(), "`Context::current()` ({place})";
     }
+    Thread {
+        op_async_to_sync -> u8 =
+            ctxlocal::async_to_sync(async { black_box(1u8) }),
+            "`async_to_sync` from a plain thread (its values set)";
+        op_async_to_sync_thread_sensitive -> u8 =
+            ctxlocal::async_to_sync(async {
+                ctxlocal::sync_to_async(|| black_box(1u8)).thread_sensitive().await
+            }),
+            "`async_to_sync` of a thread-sensitive call (run by the calling thread)";
+    }
+    Anywhere {
+        op_block_on -> u8 =
+            RAW_RUNTIME.with(|rt| rt.block_on(async { black_box(1u8) })),
+            "tokio `Runtime::block_on` (current_thread, built once)";
+    }
+}
+
+thread_local! {
+    /// The anchor of `async_to_sync`: a current-thread runtime built once.
+    static RAW_RUNTIME: tokio::runtime::Runtime =
+        tokio::runtime::Builder::new_current_thread().build().expect("runtime");
 }
 
 #[inline(never)]

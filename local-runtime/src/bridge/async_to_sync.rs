@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use super::finish;
 use crate::install::{Installed, TcPolicy};
-use crate::sync_thread::{Call, Flow, Runner};
+use crate::sync_thread::{Call, Flow};
 use crate::table::Table;
 use crate::thread_critical::TcBinding;
 use crate::thread_state::{FrameKind, with_state};
@@ -81,9 +81,9 @@ pub fn async_to_sync<F: Future>(fut: F) -> F::Output {
     let flow = snapshot.as_ref().and_then(|table| table.flow());
     // This thread runs the flow's thread-sensitive calls while it waits (rule TS1 a); once it
     // returns, they go to the runner around it.
-    let caller = Runner::caller(flow.and_then(|flow| flow.target.clone()));
-    let flow = Flow::with_target(flow.map(|flow| &**flow), caller.clone());
-    let base = Table::unmarked_with_flow(&snapshot, Arc::new(flow));
+    let flow = Flow::for_caller(flow.map(|flow| &**flow), take_spare());
+    let caller = flow.caller().clone();
+    let base = Table::unmarked_with_flow(&snapshot, flow.clone());
     drop(snapshot);
     let mut table = base.clone();
     // The future gets a thread-critical namespace of its own: nothing thread-critical is
@@ -102,13 +102,23 @@ pub fn async_to_sync<F: Future>(fut: F) -> F::Output {
     let result = catch_unwind(AssertUnwindSafe(|| {
         loop {
             let step = driver.drive(core::future::poll_fn(|cx| {
-                if let Some(call) = caller.next_call(cx.waker()) {
+                if let Some(call) = caller.queued_call() {
                     return Poll::Ready(Step::Call(call));
                 }
                 polled = true;
-                let _installed =
-                    Installed::new(&mut table, FrameKind::Async, TcPolicy::Bind(&mut tc));
-                fut.as_mut().poll(cx).map(Step::Done)
+                let poll = {
+                    let _installed =
+                        Installed::new(&mut table, FrameKind::Async, TcPolicy::Bind(&mut tc));
+                    fut.as_mut().poll(cx)
+                };
+                match poll {
+                    Poll::Ready(output) => Poll::Ready(Step::Done(output)),
+                    // Registers the waker for calls, then takes one queued meanwhile.
+                    Poll::Pending => match caller.next_call(cx.waker()) {
+                        Some(call) => Poll::Ready(Step::Call(call)),
+                        None => Poll::Pending,
+                    },
+                }
             }));
             match step {
                 // Outside the runtime and outside the future's frame: plain sync code.
@@ -131,7 +141,27 @@ pub fn async_to_sync<F: Future>(fut: F) -> F::Output {
         drop(fut);
     }
     drop(tc);
-    finish("async_to_sync", base, table, result)
+    drop(caller);
+    let output = finish("async_to_sync", base, table, result);
+    keep_spare(flow);
+    output
+}
+
+thread_local! {
+    /// The caller runner's flow of this thread's last `async_to_sync` call, for the next one
+    /// to reuse if nothing refers to it any more.
+    static SPARE: core::cell::Cell<Option<Arc<Flow>>> = const { core::cell::Cell::new(None) };
+}
+
+fn take_spare() -> Option<Arc<Flow>> {
+    SPARE.try_with(core::cell::Cell::take).ok().flatten()
+}
+
+fn keep_spare(flow: Arc<Flow>) {
+    if Flow::is_unshared(&flow) {
+        // A spare already there (from a nested call) is dropped; at thread exit, so is this.
+        let _ = SPARE.try_with(|spare| spare.set(Some(flow)));
+    }
 }
 
 #[cold]

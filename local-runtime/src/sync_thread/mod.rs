@@ -46,6 +46,42 @@ impl Flow {
         }
     }
 
+    /// The caller runner's flow of an `async_to_sync` call on this thread, inside `flow`: the
+    /// one a previous call left in `spare` if nothing else refers to it (a thread's sequential
+    /// calls then allocate nothing for it), otherwise a new one.
+    pub(crate) fn for_caller(flow: Option<&Flow>, spare: Option<Arc<Flow>>) -> Arc<Flow> {
+        let parent = flow.and_then(|flow| flow.target.clone());
+        if let Some(mut reused) = spare {
+            if let Some(reused_flow) = Arc::get_mut(&mut reused) {
+                if let Some(runner) = reused_flow.target.as_mut().and_then(Arc::get_mut) {
+                    runner.reopen(parent);
+                    reused_flow.running.clear();
+                    if let Some(flow) = flow {
+                        reused_flow.running.extend_from_slice(&flow.running);
+                    }
+                    return reused;
+                }
+            }
+        }
+        Arc::new(Flow::with_target(flow, Runner::caller(parent)))
+    }
+
+    /// The caller runner of a flow made by [`Flow::for_caller`].
+    pub(crate) fn caller(&self) -> &Arc<Runner> {
+        self.target
+            .as_ref()
+            .expect("a caller's flow has its runner")
+    }
+
+    /// True if nothing but this reference refers to `flow` and its runner: it can be reused.
+    pub(crate) fn is_unshared(flow: &Arc<Flow>) -> bool {
+        Arc::strong_count(flow) == 1
+            && Arc::weak_count(flow) == 0
+            && flow.target.as_ref().is_some_and(|runner| {
+                Arc::strong_count(runner) == 1 && Arc::weak_count(runner) == 0
+            })
+    }
+
     /// This flow inside call `id`.
     pub(crate) fn inside_call(flow: Option<&Flow>, id: u64) -> Flow {
         let mut running = flow.map(|flow| flow.running.clone()).unwrap_or_default();

@@ -1,6 +1,6 @@
 //! [`Runner`]: one sync thread and its queue of calls.
 
-use core::sync::atomic::{AtomicU64, Ordering};
+use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use core::task::Waker;
 use std::collections::VecDeque;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -62,6 +62,9 @@ pub(crate) struct Runner {
     work: Condvar,
     /// The id of the call running now; 0 if none.
     running: AtomicU64,
+    /// Calls in the queue (changed under the lock): lets a caller runner's loop see, without
+    /// the lock, that there is none.
+    queued: AtomicUsize,
 }
 
 struct State {
@@ -90,6 +93,7 @@ impl Runner {
             }),
             work: Condvar::new(),
             running: AtomicU64::new(0),
+            queued: AtomicUsize::new(0),
         }
     }
 
@@ -101,6 +105,17 @@ impl Runner {
             parent,
             Some(std::thread::current().id()),
         ))
+    }
+
+    /// Makes a closed caller runner, that nothing else refers to any more, the runner of a new
+    /// `async_to_sync` call on its thread (as [`Runner::caller`] would), to save an allocation.
+    pub(crate) fn reopen(&mut self, parent: Option<Arc<Runner>>) {
+        debug_assert_eq!(self.kind, Kind::Caller);
+        self.parent = parent;
+        let state = self.state.get_mut().unwrap_or_else(PoisonError::into_inner);
+        state.closed = false;
+        state.waker = None;
+        debug_assert!(state.queue.is_empty());
     }
 
     /// The runner of a new `thread_sensitive_context`; its thread starts with its first call.
@@ -146,6 +161,7 @@ impl Runner {
                 return Err(call);
             }
             state.queue.push_back(call);
+            self.queued.fetch_add(1, Ordering::Relaxed);
             let start = !state.started;
             state.started = true;
             (state.waker.clone(), start)
@@ -194,6 +210,7 @@ impl Runner {
         state.thread = Some(std::thread::current().id());
         loop {
             if let Some(call) = state.queue.pop_front() {
+                self.queued.fetch_sub(1, Ordering::Relaxed);
                 drop(state);
                 self.run(call);
                 state = self.lock();
@@ -208,15 +225,32 @@ impl Runner {
         }
     }
 
-    /// A caller runner's loop, in each poll: registers the loop's waker (woken by the next
-    /// call) and returns the first queued call, if any.
+    /// A caller runner's loop, before it polls its future: the first queued call, if it sees
+    /// one without taking the lock (a hint: [`Runner::next_call`] is the check that counts).
+    pub(crate) fn queued_call(&self) -> Option<Call> {
+        if self.queued.load(Ordering::Relaxed) == 0 {
+            return None;
+        }
+        let call = self.lock().queue.pop_front();
+        if call.is_some() {
+            self.queued.fetch_sub(1, Ordering::Relaxed);
+        }
+        call
+    }
+
+    /// A caller runner's loop, when its future is pending: registers the loop's waker (woken
+    /// by the next call) and returns the first queued call, if any.
     pub(crate) fn next_call(&self, waker: &Waker) -> Option<Call> {
         let mut state = self.lock();
         match &mut state.waker {
             Some(current) if current.will_wake(waker) => {}
             slot => *slot = Some(waker.clone()),
         }
-        state.queue.pop_front()
+        let call = state.queue.pop_front();
+        if call.is_some() {
+            self.queued.fetch_sub(1, Ordering::Relaxed);
+        }
+        call
     }
 
     /// Runs `call` on the current thread (the runner's).
@@ -245,7 +279,10 @@ impl Runner {
         state.closed = true;
         state.waker = None;
         match self.kind {
-            Kind::Caller => core::mem::take(&mut state.queue),
+            Kind::Caller => {
+                self.queued.store(0, Ordering::Relaxed);
+                core::mem::take(&mut state.queue)
+            }
             Kind::Context | Kind::Global => {
                 self.work.notify_all();
                 VecDeque::new()
