@@ -300,6 +300,17 @@ fn current_snapshot() -> TableRef<ThisThread> {
     })
 }
 
+/// Drops this thread's sync namespace (the thread-critical values of code outside crate tasks)
+/// and frees the namespaces other threads reported dead: for a thread that serves one flow
+/// after another (a thread-sensitive context's). Call it with no frame installed.
+#[cfg(feature = "tokio")]
+pub(crate) fn drop_sync_namespace() {
+    let _ = TC.try_with(|tc| {
+        with_state(|state| tc.collect_mail(state));
+        tc.remove(SYNC_NAMESPACE);
+    });
+}
+
 /// Number of thread-critical namespaces with tables on the current thread (the sync one
 /// included). For tests and diagnostics: it stays bounded by the number of live tasks that
 /// wrote thread-critical values here.

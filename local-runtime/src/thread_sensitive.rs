@@ -74,6 +74,15 @@ fn would_deadlock(runner: &Runner, flow: Option<&Flow>) -> bool {
             || runner.thread() == Some(std::thread::current().id()))
 }
 
+/// Runs on a context's thread once the context ended and its calls are done, before the thread
+/// serves another context: drops what the context left there (TS5), its thread-critical values
+/// and anything in the thread's root context, so that nothing made in one context is seen by
+/// another.
+fn end_of_context() {
+    crate::thread_critical::drop_sync_namespace();
+    crate::thread_state::drop_root();
+}
+
 /// The first runner in `runner`'s chain that still accepts calls.
 fn open_runner(mut runner: &Arc<Runner>) -> Option<&Arc<Runner>> {
     while runner.is_closed() {
@@ -231,7 +240,7 @@ impl<F> ThreadSensitiveContext<F> {
             .and_then(open_runner)
             .is_some();
         if !enclosing {
-            let runner = Runner::context();
+            let runner = Runner::context(end_of_context);
             let flow = Flow::with_target(flow.as_deref(), runner.clone());
             context.table = Table::unmarked_with_flow(&context.table, Arc::new(flow));
             self.thread = Some(Closing(runner));

@@ -6,6 +6,7 @@ use std::collections::VecDeque;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::thread::ThreadId;
+use std::time::Duration;
 
 /// One thread-sensitive call: its id and the closure that runs it and reports its outcome
 /// (dropping the closure unrun reports it lost). The closure tells its runner it is done
@@ -65,6 +66,9 @@ pub(crate) struct Runner {
     /// Calls in the queue (changed under the lock): lets a caller runner's loop see, without
     /// the lock, that there is none.
     queued: AtomicUsize,
+    /// A context runner: what its thread runs once the context's calls are done, to drop what
+    /// the context left there before the thread serves another context.
+    cleanup: Option<fn()>,
 }
 
 struct State {
@@ -82,6 +86,7 @@ struct State {
 impl Runner {
     fn new(kind: Kind, parent: Option<Arc<Runner>>, thread: Option<ThreadId>) -> Runner {
         Runner {
+            cleanup: None,
             kind,
             parent,
             state: Mutex::new(State {
@@ -118,9 +123,13 @@ impl Runner {
         debug_assert!(state.queue.is_empty());
     }
 
-    /// The runner of a new `thread_sensitive_context`; its thread starts with its first call.
-    pub(crate) fn context() -> Arc<Runner> {
-        Arc::new(Runner::new(Kind::Context, None, None))
+    /// The runner of a new `thread_sensitive_context`; it gets a thread with its first call (an
+    /// idle one that served an earlier context, or a new one). When the context ends and its
+    /// calls are done, `cleanup` runs on that thread, which then waits for another context.
+    pub(crate) fn context(cleanup: fn()) -> Arc<Runner> {
+        let mut runner = Runner::new(Kind::Context, None, None);
+        runner.cleanup = Some(cleanup);
+        Arc::new(runner)
     }
 
     /// The process-wide runner.
@@ -178,9 +187,12 @@ impl Runner {
         Ok(())
     }
 
-    /// Starts a dedicated runner's thread.
+    /// Gives a dedicated runner its thread: an idle context thread, or a new thread.
     #[cold]
     fn start_thread(self: &Arc<Self>) {
+        if self.kind == Kind::Context && Idle::hand_over(self) {
+            return;
+        }
         let runner = self.clone();
         let name = match self.kind {
             Kind::Global => "ctxlocal-sync",
@@ -188,7 +200,21 @@ impl Runner {
         };
         let spawned = std::thread::Builder::new()
             .name(name.into())
-            .spawn(move || runner.serve());
+            .spawn(move || {
+                let mut runner = runner;
+                loop {
+                    let cleanup = runner.cleanup;
+                    runner.serve();
+                    let Some(cleanup) = cleanup else { return };
+                    // The context ended and its calls are done: drop what it left on this
+                    // thread (TS5), then serve the next context, if one comes soon.
+                    cleanup();
+                    match Idle::wait_for_next() {
+                        Some(next) => runner = next,
+                        None => return,
+                    }
+                }
+            });
         if let Err(error) = spawned {
             // Nobody will run what is queued: drop it (its futures see their calls lost) and
             // try again with the next call.
@@ -203,8 +229,6 @@ impl Runner {
     }
 
     /// A dedicated runner's thread: runs calls until the runner is closed and its queue empty.
-    /// When it returns, the thread exits, and its thread-local values (thread-critical values,
-    /// root context) are dropped on it (TS5).
     fn serve(self: Arc<Self>) {
         let mut state = self.lock();
         state.thread = Some(std::thread::current().id());
@@ -286,6 +310,67 @@ impl Runner {
             Kind::Context | Kind::Global => {
                 self.work.notify_all();
                 VecDeque::new()
+            }
+        }
+    }
+}
+
+/// Context threads waiting for their next context, most recent last.
+static IDLE: Mutex<Vec<Arc<Idle>>> = Mutex::new(Vec::new());
+/// At most this many idle context threads are kept...
+const MAX_IDLE: usize = 32;
+/// ...each for at most this long.
+const IDLE_FOR: Duration = Duration::from_secs(10);
+
+/// An idle context thread: where the next context's runner is handed to it.
+struct Idle {
+    next: Mutex<Option<Arc<Runner>>>,
+    handed: Condvar,
+}
+
+impl Idle {
+    /// Hands `runner` to an idle context thread, if there is one.
+    fn hand_over(runner: &Arc<Runner>) -> bool {
+        let idle = IDLE.lock().unwrap_or_else(PoisonError::into_inner).pop();
+        let Some(idle) = idle else {
+            return false;
+        };
+        *idle.next.lock().unwrap_or_else(PoisonError::into_inner) = Some(runner.clone());
+        idle.handed.notify_one();
+        true
+    }
+
+    /// On a context thread that finished a context: waits for the next one, or returns `None`
+    /// (the thread then exits) if there are enough idle threads or none came in time.
+    fn wait_for_next() -> Option<Arc<Runner>> {
+        let me = Arc::new(Idle {
+            next: Mutex::new(None),
+            handed: Condvar::new(),
+        });
+        {
+            let mut idle = IDLE.lock().unwrap_or_else(PoisonError::into_inner);
+            if idle.len() >= MAX_IDLE {
+                return None;
+            }
+            idle.push(me.clone());
+        }
+        let mut next = me.next.lock().unwrap_or_else(PoisonError::into_inner);
+        loop {
+            if let Some(runner) = next.take() {
+                return Some(runner);
+            }
+            let (guard, waited) = me
+                .handed
+                .wait_timeout(next, IDLE_FOR)
+                .unwrap_or_else(PoisonError::into_inner);
+            next = guard;
+            if waited.timed_out() && next.is_none() {
+                let mut idle = IDLE.lock().unwrap_or_else(PoisonError::into_inner);
+                if let Some(at) = idle.iter().position(|other| Arc::ptr_eq(other, &me)) {
+                    idle.remove(at);
+                    return None;
+                }
+                // Taken from the list just now: the runner is on its way.
             }
         }
     }

@@ -171,6 +171,23 @@ thread_local! {
     static ROOT_GUARD: RootGuard = const { RootGuard };
 }
 
+/// Drops this thread's root context: for a thread that serves one flow after another (a
+/// thread-sensitive context's). Does nothing inside a frame or a reader, where the current
+/// context is not the root or may be borrowed.
+#[cfg(feature = "tokio")]
+pub(crate) fn drop_root() {
+    let root = with_state(|state| {
+        if state.frames.get() != 0 || state.reads.get() != 0 {
+            return None;
+        }
+        // SAFETY: outside every frame and reader (checked above) nothing refers to the root
+        // table or into it; the reference ends before the table is dropped below.
+        unsafe { (*state.current.get()).take() }
+    });
+    // Dropped outside the state: user `Drop` code may use contexts.
+    drop(root);
+}
+
 /// Runs `f` with this thread's state. Never fails: the state has no destructor.
 ///
 /// The address is taken with a closure small enough for `LocalKey::with` to inline (a plain
