@@ -279,3 +279,47 @@ impl<F> fmt::Debug for ThreadSensitiveContext<F> {
             .finish_non_exhaustive()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::end_of_context;
+    use crate::field::{FieldProof, Slot};
+    use crate::mode::ThisThread;
+    use crate::private::accessors::{get, set};
+    use crate::struct_key::{StructKey, Values};
+
+    #[derive(Clone, Default)]
+    struct Shared {
+        n: Slot<u64>,
+    }
+    // SAFETY: a struct of slots with derived `Clone` and `Default`: no user code.
+    unsafe impl Values for Shared {}
+
+    #[derive(Clone, Default)]
+    struct Confined {
+        n: Slot<u64, ThisThread>,
+    }
+    // SAFETY: as above.
+    unsafe impl Values for Confined {}
+
+    static SHARED: StructKey<Shared> = StructKey::new();
+    static CONFINED: StructKey<Confined, ThisThread> = StructKey::new_local();
+
+    #[test]
+    fn the_end_of_a_context_drops_its_threads_root_context_and_thread_critical_values() {
+        std::thread::spawn(|| {
+            set(&SHARED, |v| &mut v.n, FieldProof::new(), 1, "Shared::set_n");
+            set(&CONFINED, |v| &mut v.n, FieldProof::local(), 2, "Confined::set_n");
+            assert_eq!(get(&SHARED, |v| &v.n), Some(1));
+            assert_eq!(get(&CONFINED, |v| &v.n), Some(2));
+            end_of_context();
+            assert_eq!(get(&SHARED, |v| &v.n), None);
+            assert_eq!(get(&CONFINED, |v| &v.n), None);
+            // The thread goes on as new: it can hold values again.
+            set(&SHARED, |v| &mut v.n, FieldProof::new(), 3, "Shared::set_n");
+            assert_eq!(get(&SHARED, |v| &v.n), Some(3));
+        })
+        .join()
+        .unwrap();
+    }
+}
