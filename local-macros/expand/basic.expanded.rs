@@ -193,6 +193,14 @@ const _: () = {
         ) -> __R {
             __ctxlocal::field_sync_scope(__CTXLOCAL_FIELD_0, value, f)
         }
+        ///Calls `f` with a borrow of `request_id` in the current context, first setting it to `init()` if it is not set there (a default does not count): `init` runs at most once per context, and calling this again from inside `init` panics; panics where [`try_set_request_id`](Self::try_set_request_id) returns an error ([rule D2](::ctxlocal#rules)).
+        #[track_caller]
+        pub fn with_request_id_or_init<__R>(
+            init: impl __core::ops::FnOnce() -> String,
+            f: impl __core::ops::FnOnce(&String) -> __R,
+        ) -> __R {
+            __ctxlocal::field_with_or_init(__CTXLOCAL_FIELD_0, init, f)
+        }
         ///Calls `f` with a borrow of `user` in the current context, or of its default, `Default::default()`, if it is unset, without cloning ([rule D2](::ctxlocal#rules)).
         pub fn with_user<__R>(f: impl __core::ops::FnOnce(&Option<u64>) -> __R) -> __R {
             __ctxlocal::field_with_or(__CTXLOCAL_FIELD_1, __ctxlocal_default_1, f)
@@ -229,6 +237,14 @@ const _: () = {
         ) -> __R {
             __ctxlocal::field_sync_scope(__CTXLOCAL_FIELD_1, value, f)
         }
+        ///Calls `f` with a borrow of `user` in the current context, first setting it to `init()` if it is not set there (a default does not count): `init` runs at most once per context, and calling this again from inside `init` panics; panics where [`try_set_user`](Self::try_set_user) returns an error ([rule D2](::ctxlocal#rules)).
+        #[track_caller]
+        pub fn with_user_or_init<__R>(
+            init: impl __core::ops::FnOnce() -> Option<u64>,
+            f: impl __core::ops::FnOnce(&Option<u64>) -> __R,
+        ) -> __R {
+            __ctxlocal::field_with_or_init(__CTXLOCAL_FIELD_1, init, f)
+        }
         ///Calls `f` with a borrow of `retries` in the current context, or of its default, `3`, if it is unset, without cloning ([rule D2](::ctxlocal#rules)).
         fn with_retries<__R>(f: impl __core::ops::FnOnce(&u32) -> __R) -> __R {
             __ctxlocal::field_with_or(__CTXLOCAL_FIELD_2, __ctxlocal_default_2, f)
@@ -264,6 +280,14 @@ const _: () = {
             f: impl __core::ops::FnOnce() -> __R,
         ) -> __R {
             __ctxlocal::field_sync_scope(__CTXLOCAL_FIELD_2, value, f)
+        }
+        ///Calls `f` with a borrow of `retries` in the current context, first setting it to `init()` if it is not set there (a default does not count): `init` runs at most once per context, and calling this again from inside `init` panics; panics where [`try_set_retries`](Self::try_set_retries) returns an error ([rule D2](::ctxlocal#rules)).
+        #[track_caller]
+        fn with_retries_or_init<__R>(
+            init: impl __core::ops::FnOnce() -> u32,
+            f: impl __core::ops::FnOnce(&u32) -> __R,
+        ) -> __R {
+            __ctxlocal::field_with_or_init(__CTXLOCAL_FIELD_2, init, f)
         }
         ///Runs `future` in a child of the current context where every field has its value in `self` ([rule D13](::ctxlocal#rules)).
         pub fn scope<__F: __core::future::IntoFuture>(

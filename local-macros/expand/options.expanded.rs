@@ -201,6 +201,14 @@ const _: () = {
         ) -> __R {
             __ctxlocal::field_sync_scope(__CTXLOCAL_FIELD_2, value, f)
         }
+        ///Calls `f` with a borrow of `span` in the current context, first setting it to `init()` if it is not set there (a default does not count): `init` runs at most once per context, and calling this again from inside `init` panics; panics where [`try_set_span`](Self::try_set_span) returns an error ([rule D2](framework::context#rules)).
+        #[track_caller]
+        pub fn with_span_or_init<__R>(
+            init: impl __core::ops::FnOnce() -> String,
+            f: impl __core::ops::FnOnce(&String) -> __R,
+        ) -> __R {
+            __ctxlocal::field_with_or_init(__CTXLOCAL_FIELD_2, init, f)
+        }
     }
     #[cfg(feature = "tracing")]
     #[automatically_derived]
@@ -273,6 +281,14 @@ const _: () = {
         ) -> __R {
             __ctxlocal::field_sync_scope(__CTXLOCAL_FIELD_0, value, f)
         }
+        ///Calls `f` with a borrow of `id` in the current context, first setting it to `init()` if it is not set there (a default does not count): `init` runs at most once per context, and calling this again from inside `init` panics; panics where [`try_set_id`](Self::try_set_id) returns an error ([rule D2](framework::context#rules)).
+        #[track_caller]
+        pub fn with_id_or_init<__R>(
+            init: impl __core::ops::FnOnce() -> u64,
+            f: impl __core::ops::FnOnce(&u64) -> __R,
+        ) -> __R {
+            __ctxlocal::field_with_or_init(__CTXLOCAL_FIELD_0, init, f)
+        }
         ///Calls `f` with a borrow of `transaction` in the current context, or of its default, `Default::default()`, if it is unset, without cloning ([rule D2](framework::context#rules)).
         pub fn with_transaction<__R>(f: impl __core::ops::FnOnce(&u64) -> __R) -> __R {
             __ctxlocal::field_with_or(__CTXLOCAL_FIELD_1, __ctxlocal_default_1, f)
@@ -308,6 +324,14 @@ const _: () = {
             f: impl __core::ops::FnOnce() -> __R,
         ) -> __R {
             __ctxlocal::field_sync_scope(__CTXLOCAL_FIELD_1, value, f)
+        }
+        ///Calls `f` with a borrow of `transaction` in the current context, first setting it to `init()` if it is not set there (a default does not count): `init` runs at most once per context, and calling this again from inside `init` panics; panics where [`try_set_transaction`](Self::try_set_transaction) returns an error ([rule D2](framework::context#rules)).
+        #[track_caller]
+        pub fn with_transaction_or_init<__R>(
+            init: impl __core::ops::FnOnce() -> u64,
+            f: impl __core::ops::FnOnce(&u64) -> __R,
+        ) -> __R {
+            __ctxlocal::field_with_or_init(__CTXLOCAL_FIELD_1, init, f)
         }
         ///Runs `future` in a child of the current context where every field has its value in `self` ([rule D13](framework::context#rules)).
         pub fn scope<__F: __core::future::IntoFuture>(

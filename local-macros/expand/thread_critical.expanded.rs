@@ -116,6 +116,14 @@ const _: () = {
         ) -> __R {
             __ctxlocal::field_sync_scope(__CTXLOCAL_FIELD_0, value, f)
         }
+        ///Calls `f` with a borrow of `conn` in the current context, first setting it to `init()` if it is not set there (a default does not count): `init` runs at most once per context, and calling this again from inside `init` panics; panics where [`try_set_conn`](Self::try_set_conn) returns an error ([rule T3](::ctxlocal#which-mode)).
+        #[track_caller]
+        pub(crate) fn with_conn_or_init<__R>(
+            init: impl __core::ops::FnOnce() -> std::rc::Rc<Connection>,
+            f: impl __core::ops::FnOnce(&std::rc::Rc<Connection>) -> __R,
+        ) -> __R {
+            __ctxlocal::field_with_or_init(__CTXLOCAL_FIELD_0, init, f)
+        }
         ///Runs `future` in a child of the current context where every field has its value in `self` ([rule T3](::ctxlocal#which-mode)).
         pub(crate) fn scope<__F: __core::future::IntoFuture>(
             self,

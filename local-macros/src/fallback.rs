@@ -130,6 +130,12 @@ fn field_stub(krate: &syn::Path, field: &Field, accessor: Accessor) -> TokenStre
         Accessor::SyncScope => quote! {
             fn #ident<__R>(_value: #ty, _f: impl ::core::ops::FnOnce() -> __R) -> __R
         },
+        Accessor::WithOrInit => quote! {
+            fn #ident<__R>(
+                _init: impl ::core::ops::FnOnce() -> #ty,
+                _f: impl ::core::ops::FnOnce(&#ty) -> __R,
+            ) -> __R
+        },
     };
     quote! {
         #(#cfgs)*

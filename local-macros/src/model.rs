@@ -106,10 +106,12 @@ pub(crate) enum Accessor {
     Update,
     Scope,
     SyncScope,
+    /// `with_<field>_or_init(init, f)`: lazy initialisation in the current context.
+    WithOrInit,
 }
 
 impl Accessor {
-    pub(crate) const ALL: [Accessor; 10] = [
+    pub(crate) const ALL: [Accessor; 11] = [
         Accessor::Get,
         Accessor::With,
         Accessor::IsSet,
@@ -120,6 +122,7 @@ impl Accessor {
         Accessor::Update,
         Accessor::Scope,
         Accessor::SyncScope,
+        Accessor::WithOrInit,
     ];
 
     /// The function's name for a field named `field` (without `r#`).
@@ -135,6 +138,7 @@ impl Accessor {
             Accessor::Update => format!("update_{field}"),
             Accessor::Scope => format!("scope_{field}"),
             Accessor::SyncScope => format!("sync_scope_{field}"),
+            Accessor::WithOrInit => format!("with_{field}_or_init"),
         }
     }
 
@@ -151,6 +155,7 @@ impl Accessor {
             Accessor::Update => "`update_*` accessor",
             Accessor::Scope => "`scope_*` accessor",
             Accessor::SyncScope => "`sync_scope_*` accessor",
+            Accessor::WithOrInit => "`with_*_or_init` accessor",
         }
     }
 }

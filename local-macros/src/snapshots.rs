@@ -90,7 +90,8 @@ fn expansions_match_the_checked_in_snapshots() {
 /// issue 13 for what the lines are.
 #[test]
 fn lines_per_field() {
-    const BUDGET: usize = 110;
+    // 110 before issue 17 added `with_<field>_or_init`, about 10 lines per field.
+    const BUDGET: usize = 120;
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("expand");
     for input in inputs(&dir) {
         let (args, item) = split(&std::fs::read_to_string(&input).unwrap());

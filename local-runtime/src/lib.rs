@@ -121,7 +121,7 @@ pub mod __private {
     pub use crate::hooks::{StructHooks, VisitFields, registered, visit_trace_fields};
     pub use crate::mode::{AnyThread, ThisThread};
     pub use crate::private::accessors::*;
-    pub use crate::private::lazy_init::with_or_init;
+    pub use crate::private::lazy_init::field_with_or_init;
     pub use crate::propagation::{Lookup, Propagatable, PropagatedField, Propagation, TextProof};
     pub use crate::register_propagation;
     pub use crate::storage::Mode;

@@ -309,7 +309,13 @@ mod tests {
     fn the_end_of_a_context_drops_its_threads_root_context_and_thread_critical_values() {
         std::thread::spawn(|| {
             set(&SHARED, |v| &mut v.n, FieldProof::new(), 1, "Shared::set_n");
-            set(&CONFINED, |v| &mut v.n, FieldProof::local(), 2, "Confined::set_n");
+            set(
+                &CONFINED,
+                |v| &mut v.n,
+                FieldProof::local(),
+                2,
+                "Confined::set_n",
+            );
             assert_eq!(get(&SHARED, |v| &v.n), Some(1));
             assert_eq!(get(&CONFINED, |v| &v.n), Some(2));
             end_of_context();

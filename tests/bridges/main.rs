@@ -7,5 +7,6 @@ mod support;
 mod asgiref_conformance;
 mod asgiref_sync_conformance;
 mod bridges;
+mod lazy_init;
 mod thread_critical;
 mod thread_sensitive;

@@ -81,7 +81,9 @@ fn accessor_fn(
     // Those naming the field's type in a closure or a return value are spanned at the field,
     // so that an error about them points there.
     let span = match accessor {
-        Accessor::Get | Accessor::With | Accessor::Update => field.ident.span(),
+        Accessor::Get | Accessor::With | Accessor::Update | Accessor::WithOrInit => {
+            field.ident.span()
+        }
         _ => Span::call_site(),
     };
     match accessor {
@@ -163,6 +165,15 @@ fn accessor_fn(
         Accessor::SyncScope => quote! {
             #vis fn #name<__R>(value: #ty, f: impl #core::ops::FnOnce() -> __R) -> __R {
                 #private::field_sync_scope(#handle, value, f)
+            }
+        },
+        Accessor::WithOrInit => quote_spanned! {span=>
+            #[track_caller]
+            #vis fn #name<__R>(
+                init: impl #core::ops::FnOnce() -> #ty,
+                f: impl #core::ops::FnOnce(&#ty) -> __R,
+            ) -> __R {
+                #private::field_with_or_init(#handle, init, f)
             }
         },
     }

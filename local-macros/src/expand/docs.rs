@@ -95,6 +95,13 @@ impl<'a> Docs<'a> {
                 "Runs `f` in a child of the current context where `{name}` is `value`{}.",
                 self.rule("D13", "T3")
             ),
+            Accessor::WithOrInit => format!(
+                "Calls `f` with a borrow of `{name}` in the current context, first setting it \
+                 to `init()` if it is not set there (a default does not count): `init` runs at \
+                 most once per context, and calling this again from inside `init` \
+                 panics{panics}{}.",
+                self.rule("D2", "T3")
+            ),
         }
     }
 

@@ -43,7 +43,7 @@ pub(crate) struct Names<'a> {
 pub(crate) struct FieldNames {
     /// In the order of [`Accessor::ALL`]. The getter is the field's identifier as written
     /// (`r#type`); the others are built from its name (`set_type`), spanned at the field.
-    accessors: [Ident; 10],
+    accessors: [Ident; 11],
     /// The `const` describing the field to the runtime (`FieldRef`): key, projections, proof.
     pub handle: Ident,
     /// The function that makes the field's default, if it has one.

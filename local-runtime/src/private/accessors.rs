@@ -30,7 +30,7 @@ pub use fields::*;
 #[cold]
 #[inline(never)]
 #[track_caller]
-pub(super) fn refused(what: &str, error: AccessError) -> ! {
+fn refused(what: &str, error: AccessError) -> ! {
     panic!("ctxlocal: `{what}` refused: {error}")
 }
 

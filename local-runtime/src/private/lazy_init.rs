@@ -3,8 +3,9 @@
 
 use core::cell::RefCell;
 
-use super::accessors::{refused, with, write_slot};
-use crate::field::{FieldProof, Slot};
+use super::accessors::{FieldRef, with, write_slot};
+use crate::error::AccessError;
+use crate::field::Slot;
 use crate::storage::Mode;
 use crate::struct_key::{StructKey, Values};
 use crate::thread_state::with_state;
@@ -55,23 +56,20 @@ impl Drop for UnderWay {
     }
 }
 
-/// Calls `f` with a borrow of the field's value in the current context, first setting it to
-/// `init()` if it is not set there. `init` runs at most once per context (or thread-critical
-/// namespace): called again from inside `init`, for the same field in the same context, this
-/// panics instead of running `init` a second time (as `OnceCell::get_or_init` does). The field
-/// need not be `Clone`.
+/// `with_field_or_init(init, f)`: calls `f` with a borrow of the field's value in the current
+/// context, first setting it to `init()` if it is not set there. `init` runs at most once per
+/// context (or thread-critical namespace): called again from inside `init`, for the same field
+/// in the same context, this panics instead of running `init` a second time (as
+/// `OnceCell::get_or_init` does). The field need not be `Clone`.
 #[track_caller]
-pub fn with_or_init<M: Mode, V: Values, T, R>(
-    key: &'static StructKey<V, M>,
-    field: impl Fn(&V) -> &Slot<T, M> + Copy,
-    field_mut: impl Fn(&mut V) -> &mut Slot<T, M> + Copy,
-    proof: FieldProof<T, M>,
+pub fn field_with_or_init<M: Mode, V: Values, T, R>(
+    field: FieldRef<V, T, M>,
     init: impl FnOnce() -> T,
     f: impl FnOnce(&T) -> R,
-    what: &'static str,
 ) -> R {
+    let ((key, owner, name), (get_ref, get_mut), proof) = field;
     let mut f = Some(f);
-    let lent = with(key, field, |value| {
+    let lent = with(key, get_ref, |value| {
         value.map(|value| (f.take().expect("called once"))(value))
     });
     if let Some(result) = lent {
@@ -79,23 +77,23 @@ pub fn with_or_init<M: Mode, V: Values, T, R>(
     }
     let f = f.expect("not called: the field is unset");
     let value = {
-        let Some(_under_way) = UnderWay::begin(initialising(key, field)) else {
-            reentered(what)
+        let Some(_under_way) = UnderWay::begin(initialising(key, get_ref)) else {
+            reentered(owner, name)
         };
         init()
     };
-    let displaced = match write_slot(key, field_mut, value, move |slot, value| {
+    let displaced = match write_slot(key, get_mut, value, move |slot, value| {
         slot.set(proof, value)
     }) {
         Ok(displaced) => displaced,
         Err((error, value)) => {
             drop(value);
-            refused(what, error)
+            refused(owner, name, error)
         }
     };
     // No code ran since the write (what it displaced, which `init` may have set, is dropped
     // after `f`), so the value is there.
-    let result = with(key, field, |value| {
+    let result = with(key, get_ref, |value| {
         f(value.expect("ctxlocal: a value set just now is there"))
     });
     drop(displaced);
@@ -118,10 +116,17 @@ fn initialising<M, V: Values, T>(
 #[cold]
 #[inline(never)]
 #[track_caller]
-fn reentered(what: &str) -> ! {
+fn reentered(owner: &str, name: &str) -> ! {
     panic!(
-        "ctxlocal: `{what}` refused: called from inside its own `init`, for the same field in \
-         the same context, while the first initialisation is under way (`init` runs at most \
-         once); compute the value in `init` without using this field"
+        "ctxlocal: `{owner}::with_{name}_or_init` refused: called from inside its own `init`, \
+         for the same field in the same context, while the first initialisation is under way \
+         (`init` runs at most once); compute the value in `init` without using this field"
     )
+}
+
+#[cold]
+#[inline(never)]
+#[track_caller]
+fn refused(owner: &str, name: &str, error: AccessError) -> ! {
+    panic!("ctxlocal: `{owner}::with_{name}_or_init` refused: {error}")
 }
