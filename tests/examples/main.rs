@@ -7,6 +7,7 @@ mod support;
 mod example_axum;
 mod example_db;
 mod example_impersonate;
+mod example_request_transaction;
 mod example_thread_pool;
 mod example_transaction;
 mod example_two_services;
