@@ -15,6 +15,10 @@
 //!    `strict.rs`, the [`strict`] mode switch (rule E5), then `hooks.rs`, which lets structs
 //!    offer their `#[local(trace)]` fields to log integrations, and `trace_value.rs`, which
 //!    hands those values over with their types (and picks the name a field is logged under).
+//!    Beside them, knowing nothing of contexts, `sync_thread/`: the threads that run
+//!    thread-sensitive calls (a runner per sync thread and its queue of calls, one at a time,
+//!    in order; a context's threads reused once what it left is dropped) and the record of a
+//!    flow's runner that a context table carries.
 //! 2. **One struct's values.** `field.rs`: a field's [`Slot`](__private::Slot) and what a write
 //!    displaces from it; `struct_key.rs`: a struct's key and its values table (`Values`);
 //!    above them `checks.rs`, the bounds on field types that fail with one error each.
@@ -32,9 +36,13 @@
 //! 8. **The wrapper.** `future/`: [`WithContext`], which carries a context through every
 //!    poll of a future (and, each in its own file behind its feature, of a stream, a sink, an
 //!    HTTP body), and [`ContextExt`], which makes it.
-//! 9. **Everything built on top.** `private/` (the operations behind generated accessors),
-//!    `observe.rs` (the span and OpenTelemetry context that spawned work carries),
-//!    `bridge.rs` ([`sync_to_async`], [`async_to_sync`]), `spawn.rs`, `thread.rs`,
+//! 9. **Everything built on top.** `private/` (the operations behind generated accessors,
+//!    `lazy_init.rs` for `with_<field>_or_init`), `observe.rs` (the span and OpenTelemetry
+//!    context that spawned work carries), `thread_sensitive.rs` (which sync thread runs a
+//!    thread-sensitive call, the refusals that keep one from waiting forever, and
+//!    [`thread_sensitive_context`]), `bridge/` ([`sync_to_async`] and its [`SyncToAsync`]
+//!    future, [`async_to_sync`], whose loop runs its flow's thread-sensitive calls while it
+//!    waits), `spawn.rs`, `thread.rs`,
 //!    `join_set.rs` and `executor.rs` (spawning with a snapshot: tokio, threads, `JoinSet`,
 //!    any executor), and the integrations, each behind its feature: `tower.rs` (requests and
 //!    their response bodies), `rayon.rs`, `hyper.rs`, `tracing/` (the event formatter),

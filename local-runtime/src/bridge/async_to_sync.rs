@@ -22,7 +22,7 @@ use crate::thread_state::{FrameKind, with_state};
 /// made by tasks that `fut` spawned stay in those tasks.
 ///
 /// The future is driven on the current tokio runtime when that runtime makes progress on its
-/// own: inside [`sync_to_async`] or [`spawn_blocking`](crate::spawn_blocking), or on a thread
+/// own: inside [`sync_to_async`](crate::sync_to_async) or [`spawn_blocking`](crate::spawn_blocking), or on a thread
 /// that entered a multi-threaded runtime (`Runtime::enter`), through `Handle::block_on`.
 /// Otherwise (no runtime, or a current-thread runtime entered but driven by nobody) it runs on
 /// a single-threaded runtime that this crate creates once per calling thread, with every driver
