@@ -29,7 +29,7 @@ mod harness;
 #[path = "support/req.rs"]
 mod req;
 
-use ctxlocal::FutureExt;
+use ctxlocal::ContextExt;
 use harness::{RUNTIMES, runtime, time_awaits};
 use req::{Req, context_with_values, set_values};
 

@@ -8,7 +8,8 @@ BENCHMARKS.md), ``contextvars.ContextVar`` and ``threading.local``:
   asyncio task;
 - ``asyncio.create_task(coro())`` + ``await`` (with a ``Local`` value set in the parent);
 - ``await sync_to_async(f)()`` round trip (thread-sensitive, asgiref's default, and not), next
-  to a raw ``loop.run_in_executor(None, f)``;
+  to a raw ``loop.run_in_executor(None, f)``; a ``ThreadSensitiveContext`` with one such call,
+  and calls inside one context;
 - ``async_to_sync(coro_fn)()`` from a plain thread.
 
 Usage::
@@ -34,7 +35,7 @@ import timeit
 
 import asgiref
 from asgiref.local import Local
-from asgiref.sync import async_to_sync, sync_to_async
+from asgiref.sync import ThreadSensitiveContext, async_to_sync, sync_to_async
 
 NAME = "0b7c6a1e-5f7d-4a3e-9c2d-1f2e3d4c5b6a"
 
@@ -172,6 +173,33 @@ async def async_main(quick: bool) -> None:
         "sync_to_async + await",
         "raw `await loop.run_in_executor(None, f)`",
         await time_async(lambda: loop.run_in_executor(None, noop), n, quick),
+    )
+
+    async def in_context():
+        async with ThreadSensitiveContext():
+            return await s2a()
+
+    record(
+        "thread-sensitive context",
+        "`async with ThreadSensitiveContext(): await sync_to_async(f)()`",
+        await time_async(in_context, n // 5, quick),
+    )
+
+    async def calls_in_one_context():
+        async with ThreadSensitiveContext():
+            await s2a()
+            out = []
+            for _ in range(3 if quick else REPEAT):
+                start = time.perf_counter_ns()
+                for _ in range(n):
+                    await s2a()
+                out.append((time.perf_counter_ns() - start) / n)
+            return out
+
+    record(
+        "thread-sensitive context",
+        "`await sync_to_async(f)()` inside one `ThreadSensitiveContext`",
+        await calls_in_one_context(),
     )
 
 
