@@ -105,6 +105,33 @@ fn spawned_tasks_blocking_closures_and_threads_log_inside_the_spawners_span() {
 }
 
 #[test]
+fn bridged_closures_log_inside_the_callers_span_on_the_pool_and_on_sync_threads() {
+    let captured = Captured::default();
+    tracing::subscriber::with_default(subscriber(&captured), || {
+        // Awaited where the scoped subscriber is the default (as a global one is everywhere).
+        multi_thread().block_on(
+            async {
+                ctxlocal::sync_to_async(|| tracing::info!("in sync_to_async")).await;
+                ctxlocal::sync_to_async(|| tracing::info!("in a thread-sensitive call"))
+                    .thread_sensitive()
+                    .await;
+            }
+            .instrument(tracing::info_span!("request")),
+        )
+    });
+    let mut events = events(&captured);
+    events.sort();
+    let request = vec!["request".to_owned()];
+    assert_eq!(
+        events,
+        [
+            ("in a thread-sensitive call".to_owned(), request.clone()),
+            ("in sync_to_async".to_owned(), request.clone()),
+        ]
+    );
+}
+
+#[test]
 fn a_local_task_logs_inside_the_spawners_span_and_the_spawner_keeps_its_own() {
     let captured = Captured::default();
     tracing::subscriber::with_default(subscriber(&captured), || {

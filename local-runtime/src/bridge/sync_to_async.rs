@@ -211,6 +211,9 @@ where
     R: Send + 'static,
 {
     let report = Report(Some(done));
+    // The caller's tracing span and OpenTelemetry context go along (rule O3), so that `f`'s
+    // events and spans stay in the caller's trace.
+    let carried = crate::observe::Carried::capture();
     move |finishing: Option<Finishing<'_>>| {
         let start = report.0.as_ref().is_some_and(|done| done.start());
         if !start && skip_cancelled {
@@ -222,7 +225,7 @@ where
             _ => None,
         };
         let entered = enter.as_ref().map(tokio::runtime::Handle::enter);
-        let result = run_capturing(&mut table, f);
+        let result = carried.run(|| run_capturing(&mut table, f));
         drop(entered);
         if let Some(finishing) = finishing {
             finishing.now();
