@@ -239,21 +239,6 @@ pub fn take<M: Mode, V: Values, T: Clone>(
     }
 }
 
-/// Moves the field's pointer out of the current context (the field reads as unset until it
-/// is put back).
-#[inline]
-#[track_caller]
-fn take_shared<M: Mode, V: Values, T>(
-    key: &'static StructKey<V, M>,
-    field: impl Fn(&mut V) -> &mut Slot<T, M> + Copy,
-    what: &'static str,
-) -> Option<CowArc<T>> {
-    match write_slot(key, field, (), |slot, ()| slot.take_shared()) {
-        Ok(taken) => taken,
-        Err((error, ())) => refused(what, error),
-    }
-}
-
 /// Owns the value while the user's closure updates it, and puts it back into the field when
 /// dropped: after the closure returns, or during an unwind out of it (or out of `T::clone`),
 /// so that a panic leaves the value as the closure left it (as a `RefCell` would), or as it
@@ -284,64 +269,6 @@ impl<M: Mode, V: Values, T, F: Fn(&mut V) -> &mut Slot<T, M> + Copy> Drop for Pu
         // Whatever the closure wrote to this field meanwhile is overwritten (documented).
         drop(displaced);
     }
-}
-
-/// Mutates the field (copy-on-write): `f` gets the current value, cloned only if another
-/// context shares it, and whatever it leaves is stored back, also if it panics. While `f`
-/// runs, the field reads as unset.
-#[track_caller]
-pub fn update<M: Mode, V: Values, T: Clone, R>(
-    key: &'static StructKey<V, M>,
-    field: impl Fn(&mut V) -> &mut Slot<T, M> + Copy,
-    proof: FieldProof<T, M>,
-    f: impl FnOnce(&mut Option<T>) -> R,
-    what: &'static str,
-) -> R {
-    let taken = take_shared(key, field, what);
-    let mut guard = PutBack {
-        key,
-        field,
-        proof,
-        shared: None,
-        value: None,
-    };
-    // Own the value: move it out if nobody else shares it, clone it otherwise. The pointer
-    // stays in the guard while `T::clone` runs, so a panic there leaves the field as it was.
-    let owned = match taken.map(CowArc::try_unwrap) {
-        None => None,
-        Some(Ok(value)) => Some(value),
-        Some(Err(shared)) => Some(T::clone(guard.shared.insert(shared))),
-    };
-    guard.shared = None;
-    f(guard.value.insert(owned))
-}
-
-/// Like [`update`] for a field with a default: `f` gets the value, or `default()` if unset.
-#[track_caller]
-pub fn update_or<M: Mode, V: Values, T: Clone, R>(
-    key: &'static StructKey<V, M>,
-    field: impl Fn(&mut V) -> &mut Slot<T, M> + Copy,
-    proof: FieldProof<T, M>,
-    default: impl FnOnce() -> T,
-    f: impl FnOnce(&mut T) -> R,
-    what: &'static str,
-) -> R {
-    let taken = take_shared(key, field, what);
-    let mut displaced = None;
-    let mut guard = PutBack {
-        key,
-        field,
-        proof,
-        shared: None,
-        value: None,
-    };
-    // The pointer is out of every context now: if it is unique, nobody else can see it and
-    // the closure mutates it in place, with no copy and no allocation; if it is shared, it is
-    // copied first (the guard then puts back the shared original if `T::clone` panics).
-    let shared = guard
-        .shared
-        .insert(taken.unwrap_or_else(|| CowArc::new(default())));
-    f(shared.make_mut(&mut displaced))
 }
 
 /// A child of the current context with one field set: what `scope_<field>` runs in.

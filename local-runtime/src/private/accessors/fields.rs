@@ -162,14 +162,17 @@ fn field_take_for_update<M: Mode, V: Values, T>(
     (taken, guard)
 }
 
-/// `update_field(f)`: as [`super::update`].
+/// `update_field(f)`: mutates the field copy-on-write; `f` gets the current value, cloned
+/// only if another context shares it, and whatever it leaves is stored back, also if it
+/// panics. While `f` runs, the field reads as unset.
 #[track_caller]
 pub fn field_update<M: Mode, V: Values, T: Clone, R>(
     field: FieldRef<V, T, M>,
     f: impl FnOnce(&mut Option<T>) -> R,
 ) -> R {
     let (taken, mut guard) = field_take_for_update(field);
-    // As in `update`: own the value, cloning it (guarded) only if another context shares it.
+    // Own the value: move it out if nobody else shares it, clone it otherwise. The pointer
+    // stays in the guard while `T::clone` runs, so a panic there leaves the field as it was.
     let owned = match taken.map(CowArc::try_unwrap) {
         None => None,
         Some(Ok(value)) => Some(value),
@@ -179,7 +182,8 @@ pub fn field_update<M: Mode, V: Values, T: Clone, R>(
     f(guard.value.insert(owned))
 }
 
-/// `update_field(f)` with a default: as [`super::update_or`].
+/// `update_field(f)` for a field with a default: `f` gets the value, or `default()` if unset,
+/// mutated in place when nobody else shares it.
 #[track_caller]
 pub fn field_update_or<M: Mode, V: Values, T: Clone, R>(
     field: FieldRef<V, T, M>,
@@ -188,7 +192,8 @@ pub fn field_update_or<M: Mode, V: Values, T: Clone, R>(
 ) -> R {
     let (taken, mut guard) = field_take_for_update(field);
     let mut displaced = None;
-    // As in `update_or`: mutate in place if unique, copy first if shared.
+    // Mutate in place if unique, copy first if shared (the guard keeps the original if
+    // `T::clone` panics).
     let shared = guard
         .shared
         .insert(taken.unwrap_or_else(|| CowArc::new(default())));
