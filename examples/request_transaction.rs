@@ -25,8 +25,9 @@
 //!   refuses them ("wrong thread") instead of writing outside the transaction. (The transaction
 //!   it opened stays on that pool thread's connection until the thread's next call rolls it
 //!   back, or the thread exits: the demo's runtime lets idle pool threads go after 100 ms);
-//! - `service`: requests through `ctxlocal::tower::ScopeLayer` (request id and database from
-//!   the request), each in its own `thread_sensitive_context`.
+//! - `service`: requests through `ctxlocal::tower::ScopeLayer::thread_sensitive` (request id
+//!   and database from the request): each request has a sync thread of its own, as in a
+//!   `thread_sensitive_context`.
 //!
 //! `tests/examples/example_request_transaction.rs` checks all of it against the database file,
 //! and runs 64 concurrent requests through the service.
@@ -270,8 +271,8 @@ pub async fn request(
         .await
 }
 
-/// The same handler behind `ScopeLayer` (request id from `x-request-id`, item from the path),
-/// each request in its own `thread_sensitive_context`: answers `201 <order id>`, or `409
+/// The same handler behind `ScopeLayer::thread_sensitive` (request id from `x-request-id`, item
+/// from the path: each request has its own sync thread): answers `201 <order id>`, or `409
 /// <error>`.
 pub fn service(
     database: PathBuf,
@@ -285,33 +286,34 @@ pub fn service(
     use tower::ServiceBuilder;
 
     ServiceBuilder::new()
-        .layer(ScopeLayer::new(move |request: &http::Request<()>| {
-            let request_id = request
-                .headers()
-                .get("x-request-id")
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("anonymous")
-                .to_owned();
-            (
-                Settings {
-                    database: database.clone(),
-                },
-                RequestCtx { request_id },
-            )
-        }))
-        .service_fn(|request: http::Request<()>| {
-            let item = request.uri().path().trim_start_matches('/').to_owned();
-            thread_sensitive_context(async move {
-                let (status, body) = match place_order(Calls::ThreadSensitive, item).await {
-                    Ok(id) => (201, id.to_string()),
-                    Err(error) => (409, error.to_string()),
-                };
-                let response = http::Response::builder()
-                    .status(status)
-                    .body(body)
-                    .expect("response");
-                Ok::<_, std::convert::Infallible>(response)
+        .layer(
+            ScopeLayer::new(move |request: &http::Request<()>| {
+                let request_id = request
+                    .headers()
+                    .get("x-request-id")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("anonymous")
+                    .to_owned();
+                (
+                    Settings {
+                        database: database.clone(),
+                    },
+                    RequestCtx { request_id },
+                )
             })
+            .thread_sensitive(),
+        )
+        .service_fn(|request: http::Request<()>| async move {
+            let item = request.uri().path().trim_start_matches('/').to_owned();
+            let (status, body) = match place_order(Calls::ThreadSensitive, item).await {
+                Ok(id) => (201, id.to_string()),
+                Err(error) => (409, error.to_string()),
+            };
+            let response = http::Response::builder()
+                .status(status)
+                .body(body)
+                .expect("response");
+            Ok::<_, std::convert::Infallible>(response)
         })
 }
 

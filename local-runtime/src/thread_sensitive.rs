@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use crate::context::Context;
 use crate::future::WithContext;
-use crate::sync_thread::{Call, Flow, Runner};
+use crate::sync_thread::{Call, Closing, Flow, Runner};
 use crate::table::{Table, TableRef};
 use crate::thread_state::with_state;
 
@@ -81,6 +81,15 @@ fn would_deadlock(runner: &Runner, flow: Option<&Flow>) -> bool {
 fn end_of_context() {
     crate::thread_critical::drop_sync_namespace();
     crate::thread_state::drop_root();
+}
+
+/// Gives `context` a sync thread of its own (rule TS6: a request of
+/// `ScopeLayer::thread_sensitive`), which lives as long as the context or anything that
+/// continues or inherits it (the request's future, its response body, tasks it spawned), and
+/// cleans up as a [`thread_sensitive_context`]'s does (TS5) when the last of them is dropped.
+pub(crate) fn give_own_thread(context: &mut Context) {
+    let flow = Flow::owning(Runner::context(end_of_context));
+    context.table = Table::unmarked_with_flow(&context.table, Arc::new(flow));
 }
 
 /// The first runner in `runner`'s chain that still accepts calls.
@@ -160,16 +169,6 @@ pub struct ThreadSensitiveContext<F> {
 
 // `future` is never pinned (it is moved into `running`'s box before its first poll).
 impl<F> Unpin for ThreadSensitiveContext<F> {}
-
-/// Closes a context's runner when dropped: its thread runs what is queued, then exits.
-struct Closing(Arc<Runner>);
-
-impl Drop for Closing {
-    fn drop(&mut self) {
-        // A context runner returns no calls: its thread runs them.
-        drop(self.0.close());
-    }
-}
 
 /// Runs `future` with a sync thread of its own: every thread-sensitive call it makes
 /// ([`SyncToAsync::thread_sensitive`](crate::SyncToAsync::thread_sensitive)), also from the

@@ -55,6 +55,7 @@ use tower_service::Service;
 
 use crate::context::{AsyncLocal, Context};
 use crate::future::WithContext;
+use crate::thread_sensitive::give_own_thread;
 
 /// A [`Layer`] that runs each request in a fresh context built from it, and wraps the response
 /// body so that it is polled (and dropped) in that context too (rule E2).
@@ -99,6 +100,7 @@ use crate::future::WithContext;
 #[derive(Clone)]
 pub struct ScopeLayer<M> {
     make: M,
+    thread_sensitive: bool,
 }
 
 /// How a [`ScopeLayer`] built with [`ScopeLayer::new`] makes a request's context: from the
@@ -148,6 +150,7 @@ impl<F> ScopeLayer<FromValues<F>> {
     pub fn new(make: F) -> Self {
         ScopeLayer {
             make: FromValues(make),
+            thread_sensitive: false,
         }
     }
 }
@@ -192,13 +195,81 @@ impl<F> ScopeLayer<FromInit<F>> {
     pub fn init(init: F) -> Self {
         ScopeLayer {
             make: FromInit(init),
+            thread_sensitive: false,
         }
+    }
+}
+
+impl<M> ScopeLayer<M> {
+    /// Runs every request in a thread-sensitive context of its own (rule TS6), as Django runs
+    /// each request in an asgiref `ThreadSensitiveContext`: the request's thread-sensitive
+    /// calls ([`SyncToAsync::thread_sensitive`](crate::SyncToAsync::thread_sensitive)), from
+    /// the handler, its response body and the tasks it starts with this crate, all run on one
+    /// sync thread of the request's, one at a time, so they share its thread-critical values
+    /// (a database connection, an open transaction), and no other request sees them.
+    ///
+    /// The thread is taken with the request's first such call (a request that makes none
+    /// costs no thread; idle threads are reused), and is released once the request's future,
+    /// its body and every task that inherited its context are gone: what the request left on
+    /// it (thread-critical values, its root context) is dropped on that thread first (TS5).
+    ///
+    /// ```
+    /// use std::convert::Infallible;
+    ///
+    /// use ctxlocal::tower::ScopeLayer;
+    /// use ctxlocal::{async_local, sync_to_async};
+    /// use tower::{ServiceBuilder, ServiceExt};
+    ///
+    /// /// The request's database connection: one per sync thread.
+    /// #[async_local(thread_critical)]
+    /// struct Db {
+    ///     connection: String,
+    /// }
+    ///
+    /// #[async_local]
+    /// struct RequestCtx {
+    ///     user: String,
+    /// }
+    ///
+    /// async fn handler(_: http::Request<()>) -> Result<http::Response<String>, Infallible> {
+    ///     let user = RequestCtx::user().unwrap();
+    ///     sync_to_async(move || Db::set_connection(format!("{user}'s connection")))
+    ///         .thread_sensitive()
+    ///         .await;
+    ///     tokio::task::yield_now().await;
+    ///     // Same request, same thread: the connection is there.
+    ///     let connection = sync_to_async(Db::connection).thread_sensitive().await;
+    ///     Ok(http::Response::new(connection.unwrap()))
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let service = ServiceBuilder::new()
+    ///     .layer(
+    ///         ScopeLayer::new(|request: &http::Request<()>| RequestCtx {
+    ///             user: request.uri().path().trim_start_matches('/').to_owned(),
+    ///         })
+    ///         .thread_sensitive(),
+    ///     )
+    ///     .service_fn(handler);
+    /// let ask = |path| service.clone().oneshot(http::Request::get(path).body(()).unwrap());
+    /// let (ann, bob) = tokio::join!(ask("/ann"), ask("/bob"));
+    /// assert_eq!(ann.unwrap().into_body().into_inner(), "ann's connection");
+    /// assert_eq!(bob.unwrap().into_body().into_inner(), "bob's connection");
+    /// # }
+    /// ```
+    #[must_use = "`thread_sensitive` returns the changed layer"]
+    pub fn thread_sensitive(mut self) -> Self {
+        self.thread_sensitive = true;
+        self
     }
 }
 
 impl<M> fmt::Debug for ScopeLayer<M> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ScopeLayer").finish_non_exhaustive()
+        f.debug_struct("ScopeLayer")
+            .field("thread_sensitive", &self.thread_sensitive)
+            .finish_non_exhaustive()
     }
 }
 
@@ -209,6 +280,7 @@ impl<S, M: Clone> Layer<S> for ScopeLayer<M> {
         Scope {
             inner,
             make: self.make.clone(),
+            thread_sensitive: self.thread_sensitive,
         }
     }
 }
@@ -230,12 +302,25 @@ impl<S, M: Clone> Layer<S> for ScopeLayer<M> {
 pub struct Scope<S, M> {
     inner: S,
     make: M,
+    thread_sensitive: bool,
 }
 
 impl<S, M> fmt::Debug for Scope<S, M> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Scope").finish_non_exhaustive()
+        f.debug_struct("Scope")
+            .field("thread_sensitive", &self.thread_sensitive)
+            .finish_non_exhaustive()
     }
+}
+
+/// A request's fresh, empty context; with a sync thread of its own for a thread-sensitive
+/// layer.
+fn request_context(thread_sensitive: bool) -> Context {
+    let mut context = Context::empty();
+    if thread_sensitive {
+        give_own_thread(&mut context);
+    }
+    context
 }
 
 mod sealed {
@@ -244,8 +329,12 @@ mod sealed {
     /// How a [`super::ScopeLayer`] starts a request: builds its context and calls the inner
     /// service in it. Sealed: implemented by [`super::FromValues`] and [`super::FromInit`].
     pub trait Start<Request> {
-        fn start<T>(&mut self, request: Request, call: impl FnOnce(Request) -> T)
-        -> WithContext<T>;
+        fn start<T>(
+            &mut self,
+            context: crate::context::Context,
+            request: Request,
+            call: impl FnOnce(Request) -> T,
+        ) -> WithContext<T>;
     }
 }
 
@@ -254,8 +343,13 @@ where
     F: FnMut(&Request) -> T,
     T: AsyncLocal,
 {
-    fn start<R>(&mut self, request: Request, call: impl FnOnce(Request) -> R) -> WithContext<R> {
-        let context = Context::empty().with((self.0)(&request));
+    fn start<R>(
+        &mut self,
+        context: Context,
+        request: Request,
+        call: impl FnOnce(Request) -> R,
+    ) -> WithContext<R> {
+        let context = context.with((self.0)(&request));
         WithContext::start(context, || call(request))
     }
 }
@@ -264,9 +358,14 @@ impl<F, Request> sealed::Start<Request> for FromInit<F>
 where
     F: FnMut(&Request),
 {
-    fn start<R>(&mut self, request: Request, call: impl FnOnce(Request) -> R) -> WithContext<R> {
+    fn start<R>(
+        &mut self,
+        context: Context,
+        request: Request,
+        call: impl FnOnce(Request) -> R,
+    ) -> WithContext<R> {
         let init = &mut self.0;
-        WithContext::start(Context::empty(), || {
+        WithContext::start(context, || {
             init(&request);
             call(request)
         })
@@ -288,8 +387,11 @@ where
 
     fn call(&mut self, request: Request) -> Self::Future {
         let inner = &mut self.inner;
+        let context = request_context(self.thread_sensitive);
         ResponseFuture {
-            future: self.make.start(request, |request| inner.call(request)),
+            future: self
+                .make
+                .start(context, request, |request| inner.call(request)),
         }
     }
 }

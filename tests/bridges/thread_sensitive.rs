@@ -575,3 +575,197 @@ fn ts5_a_context_dropped_while_a_call_runs_lets_it_finish_then_frees_its_thread(
         assert_ne!(dropped_on, here());
     });
 }
+
+// ---- TS6: a thread of its own for each request of a service -----------------------------------
+
+/// A request's record of where its calls ran, and whether the first one found its
+/// thread-critical connection unset.
+#[derive(Debug)]
+struct RequestCalls {
+    threads: Vec<ThreadId>,
+    found_earlier_connection: bool,
+    connection_at_the_end: Option<String>,
+}
+
+/// A service behind `ScopeLayer::new(..).thread_sensitive()` whose handler makes three
+/// thread-sensitive calls with random yields between them, keeping its connection in a
+/// thread-critical field.
+fn thread_sensitive_service() -> impl tower::Service<
+    http::Request<()>,
+    Response = http::Response<ctxlocal::WithContext<RequestCalls>>,
+    Error = std::convert::Infallible,
+    Future: Send,
+> + Clone {
+    use ctxlocal::tower::ScopeLayer;
+
+    tower::ServiceBuilder::new()
+        .layer(
+            ScopeLayer::new(|request: &http::Request<()>| Req {
+                id: request.uri().path()[1..].parse().unwrap(),
+                note: String::new(),
+            })
+            .thread_sensitive(),
+        )
+        .service_fn(|_: http::Request<()>| async {
+            let id = Req::id().unwrap();
+            let mut rng = support::Rng::new(id);
+            let (first, found_earlier_connection) = ts(move || {
+                let found = Conn::is_name_set();
+                Conn::set_name(format!("request {id}"));
+                (here(), found)
+            })
+            .await;
+            support::random_yields(&mut rng, 4).await;
+            let second = ts(here).await;
+            support::random_yields(&mut rng, 4).await;
+            let (third, connection_at_the_end) = ts(|| (here(), Conn::name())).await;
+            let calls = RequestCalls {
+                threads: vec![first, second, third],
+                found_earlier_connection,
+                connection_at_the_end,
+            };
+            Ok(http::Response::new(calls))
+        })
+}
+
+fn request(id: u64) -> http::Request<()> {
+    http::Request::get(format!("/{id}")).body(()).unwrap()
+}
+
+#[test]
+fn ts6_each_request_of_a_thread_sensitive_layer_makes_all_its_calls_on_one_thread_of_its_own() {
+    use tower::ServiceExt;
+
+    const REQUESTS: u64 = 48;
+    let runtime = multi_thread_runtime();
+    let all = finishes_within(120, "thread-sensitive requests", move || {
+        runtime.block_on(async {
+            let service = thread_sensitive_service();
+            let tasks: Vec<_> = (0..REQUESTS)
+                .map(|id| tokio::spawn(service.clone().oneshot(request(id))))
+                .collect();
+            let mut all = Vec::new();
+            for task in tasks {
+                all.push(task.await.unwrap().unwrap().into_body().into_inner());
+            }
+            all
+        })
+    });
+    let global = futures::executor::block_on(ts(here));
+    for (id, calls) in all.iter().enumerate() {
+        let first = calls.threads[0];
+        assert!(calls.threads.iter().all(|&t| t == first), "{id}: {calls:?}");
+        assert_ne!(
+            first, global,
+            "request {id} ran on the process-wide sync thread"
+        );
+        // A thread reused by a later request was cleaned up first (TS5).
+        assert!(!calls.found_earlier_connection, "request {id}: {calls:?}");
+        assert_eq!(
+            calls.connection_at_the_end.as_deref(),
+            Some(format!("request {id}").as_str())
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ts6_without_thread_sensitive_a_layers_requests_share_the_process_wide_sync_thread() {
+    use ctxlocal::tower::ScopeLayer;
+    use tower::ServiceExt;
+
+    let service = tower::ServiceBuilder::new()
+        .layer(ScopeLayer::init(|_: &http::Request<()>| {}))
+        .service_fn(|_: http::Request<()>| async {
+            Ok::<_, std::convert::Infallible>(http::Response::new(ts(here).await))
+        });
+    let (a, b) = tokio::join!(
+        in_task(service.clone().oneshot(request(1))),
+        in_task(service.oneshot(request(2)))
+    );
+    let global = ts(here).await;
+    assert_eq!(a.unwrap().into_body().into_inner(), global);
+    assert_eq!(b.unwrap().into_body().into_inner(), global);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ts6_a_response_body_and_a_task_the_request_left_running_call_on_the_requests_thread() {
+    use bytes::Bytes;
+    use ctxlocal::tower::ScopeLayer;
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+
+    let (late_tx, late_rx) = tokio::sync::oneshot::channel();
+    let late_tx = Arc::new(Mutex::new(Some(late_tx)));
+    let (go_tx, go_rx) = tokio::sync::oneshot::channel::<()>();
+    let go_rx = Arc::new(Mutex::new(Some(go_rx)));
+    let service = tower::ServiceBuilder::new()
+        .layer(ScopeLayer::init(|_: &http::Request<()>| {}).thread_sensitive())
+        .service_fn(move |_: http::Request<()>| {
+            let late_tx = late_tx.lock().unwrap().take().unwrap();
+            let go_rx = go_rx.lock().unwrap().take().unwrap();
+            async move {
+                let handler = ts(here).await;
+                // A task that outlives the handler and makes its call after the response.
+                ctxlocal::spawn(async move {
+                    go_rx.await.unwrap();
+                    late_tx.send(ts(here).await).unwrap();
+                });
+                // A streamed body whose frame is made by a thread-sensitive call.
+                let stream = futures::stream::once(async {
+                    let thread = ts(here).await;
+                    Ok::<_, std::convert::Infallible>(http_body::Frame::data(Bytes::from(format!(
+                        "{thread:?}"
+                    ))))
+                });
+                let body = http_body_util::StreamBody::new(stream);
+                let response = http::Response::builder()
+                    .header("x-handler-thread", format!("{handler:?}"))
+                    .body(body)
+                    .unwrap();
+                Ok::<_, std::convert::Infallible>(response)
+            }
+        });
+    let response = in_task(service.oneshot(request(1))).await.unwrap();
+    let handler = response.headers()["x-handler-thread"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    // The server polls the body after the handler returned, outside the request's task.
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    assert_eq!(String::from_utf8(body.to_vec()).unwrap(), handler);
+    go_tx.send(()).unwrap();
+    assert_eq!(format!("{:?}", late_rx.await.unwrap()), handler);
+}
+
+#[test]
+fn ts6_a_requests_thread_critical_values_are_dropped_on_its_thread_once_its_response_is_gone() {
+    use ctxlocal::tower::ScopeLayer;
+    use tower::ServiceExt;
+
+    finishes_within(60, "a request's values dropped", || {
+        let runtime = multi_thread_runtime();
+        let (dropped_tx, dropped_rx) = mpsc::channel();
+        let dropped_tx = Arc::new(Mutex::new(Some(dropped_tx)));
+        let service = tower::ServiceBuilder::new()
+            .layer(ScopeLayer::init(|_: &http::Request<()>| {}).thread_sensitive())
+            .service_fn(move |_: http::Request<()>| {
+                let dropped_tx = dropped_tx.lock().unwrap().take().unwrap();
+                async move {
+                    let thread = ts(move || {
+                        Held::set_report(DropReport(dropped_tx));
+                        here()
+                    })
+                    .await;
+                    Ok::<_, std::convert::Infallible>(http::Response::new(thread))
+                }
+            });
+        let response = runtime
+            .block_on(in_task(service.oneshot(request(1))))
+            .unwrap();
+        let request_thread = *response.body().get_ref();
+        // The body still holds the request's context: its thread keeps the value.
+        assert!(dropped_rx.try_recv().is_err());
+        drop(response);
+        assert_eq!(dropped_rx.recv().unwrap(), request_thread);
+    });
+}

@@ -157,8 +157,12 @@ fn take_spare() -> Option<Arc<Flow>> {
     SPARE.try_with(core::cell::Cell::take).ok().flatten()
 }
 
-fn keep_spare(flow: Arc<Flow>) {
+fn keep_spare(mut flow: Arc<Flow>) {
     if Flow::is_unshared(&flow) {
+        if let Some(spare) = Arc::get_mut(&mut flow) {
+            // A spare must not keep a request's runner open.
+            spare.owner = None;
+        }
         // A spare already there (from a nested call) is dropped; at thread exit, so is this.
         let _ = SPARE.try_with(|spare| spare.set(Some(flow)));
     }

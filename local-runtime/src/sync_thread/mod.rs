@@ -23,7 +23,7 @@ mod completion;
 mod runner;
 
 pub(crate) use completion::{Completion, Waiter};
-pub(crate) use runner::{Call, Finishing, Runner};
+pub(crate) use runner::{Call, Closing, Finishing, Runner};
 
 use std::sync::Arc;
 
@@ -35,6 +35,10 @@ pub(crate) struct Flow {
     /// flow runs inside them, so the runner that runs one of them cannot run another call of
     /// the flow until it returns.
     pub(crate) running: Vec<u64>,
+    /// For a flow whose context runner lives as long as the flow (a request of
+    /// `ScopeLayer::thread_sensitive`): closes the runner when the last context of the flow,
+    /// and every flow derived from it, is gone.
+    pub(crate) owner: Option<Arc<Closing>>,
 }
 
 impl Flow {
@@ -43,6 +47,17 @@ impl Flow {
         Flow {
             target: Some(target),
             running: flow.map(|flow| flow.running.clone()).unwrap_or_default(),
+            owner: flow.and_then(|flow| flow.owner.clone()),
+        }
+    }
+
+    /// A flow with a context runner of its own that stays open while any context of the flow
+    /// (or of a flow derived from it) lives, and closes when the last one is dropped.
+    pub(crate) fn owning(runner: Arc<Runner>) -> Flow {
+        Flow {
+            target: Some(runner.clone()),
+            running: Vec::new(),
+            owner: Some(Arc::new(Closing(runner))),
         }
     }
 
@@ -56,6 +71,7 @@ impl Flow {
                 if let Some(runner) = reused_flow.target.as_mut().and_then(Arc::get_mut) {
                     runner.reopen(parent);
                     reused_flow.running.clear();
+                    reused_flow.owner = flow.and_then(|flow| flow.owner.clone());
                     if let Some(flow) = flow {
                         reused_flow.running.extend_from_slice(&flow.running);
                     }
@@ -89,6 +105,7 @@ impl Flow {
         Flow {
             target: flow.and_then(|flow| flow.target.clone()),
             running,
+            owner: flow.and_then(|flow| flow.owner.clone()),
         }
     }
 }

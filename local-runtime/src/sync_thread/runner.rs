@@ -41,6 +41,16 @@ impl Call {
     }
 }
 
+/// Closes a context runner when dropped: its thread runs what is queued, then exits.
+pub(crate) struct Closing(pub(crate) Arc<Runner>);
+
+impl Drop for Closing {
+    fn drop(&mut self) {
+        // A context runner hands back no calls: its thread runs them.
+        drop(self.0.close());
+    }
+}
+
 /// Which case of rule TS1 a runner serves.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Kind {
