@@ -18,7 +18,8 @@ MAX_LINES = 500
 LAYERS = [
     # 1. cells, modes, errors, strict mode, what structs offer to integrations (and their
     #    values, typed)
-    ["error", "mode", "cow_arc"],
+    ["error", "mode", "cell_pool"],
+    ["cow_arc"],
     ["strict"],
     ["hooks"],
     ["trace_value"],
@@ -29,6 +30,7 @@ LAYERS = [
     # bounds on field types, one error each
     ["checks"],
     # 3. a context's contents
+    ["table::entries"],
     ["table", "table::write_back"],
     # 4. a thread's state
     ["thread_state", "thread_state::borrows", "thread_state::frames"],

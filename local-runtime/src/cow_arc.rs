@@ -15,6 +15,9 @@ use core::marker::PhantomData;
 use core::ops::Deref;
 use core::ptr::NonNull;
 use core::sync::atomic::{AtomicUsize, Ordering, fence};
+use std::alloc::Layout;
+
+use crate::cell_pool;
 
 /// A reference count this high means clones are leaking; abort like `Arc` does rather than
 /// risk an overflow that would free a value that is still in use.
@@ -43,14 +46,34 @@ struct Cell<T> {
 
 /// # Safety
 ///
-/// `ptr` must come from `Box::<Cell<T>>::into_raw` (through [`CowArc::new`]) and the last
+/// `ptr` must point to a `Cell<T>` made by [`CowArc::new`] (through `cell_pool`), and the last
 /// reference to it must be going away.
 unsafe fn drop_cell<T>(ptr: NonNull<Header>) {
-    // SAFETY: the caller guarantees `ptr` is a `Box<Cell<T>>` allocation that nobody else
-    // references any more; the cast is valid because of `repr(C)` (header at offset 0), and the
-    // pointer keeps the provenance of the whole allocation (it was created by casting the
-    // box's pointer, never by borrowing the header field).
-    drop(unsafe { Box::from_raw(ptr.cast::<Cell<T>>().as_ptr()) });
+    // SAFETY: passed on from the caller; the cast is valid because of `repr(C)` (header at
+    // offset 0), and the pointer keeps the provenance of the whole allocation (it was made by
+    // casting the cell's pointer, never by borrowing the header field).
+    unsafe { free_cell(ptr.cast::<Cell<T>>()) }
+}
+
+/// Drops the cell's value and gives its memory back, also if the value's `Drop` panics.
+///
+/// # Safety
+///
+/// `cell` must have been made by [`CowArc::new`] and nothing may use it afterwards.
+unsafe fn free_cell<T>(cell: NonNull<Cell<T>>) {
+    /// Gives the memory back when dropped: after the value, or while its panic unwinds.
+    struct Memory(NonNull<u8>, Layout);
+    impl Drop for Memory {
+        fn drop(&mut self) {
+            // SAFETY: made by `cell_pool::allocate` with this layout (`CowArc::with_hook`);
+            // the value in it is gone by now.
+            unsafe { cell_pool::free(self.0, self.1) }
+        }
+    }
+    let _memory = Memory(cell.cast(), Layout::new::<Cell<T>>());
+    // SAFETY: the cell holds an initialised value that nothing else refers to (the caller's
+    // contract); it is dropped once, here.
+    unsafe { core::ptr::drop_in_place(cell.as_ptr()) }
 }
 
 #[inline]
@@ -100,16 +123,19 @@ impl<T> CowArc<T> {
     }
 
     fn with_hook(value: T, for_child: Option<ForChild>) -> Self {
-        let cell = Box::new(Cell {
+        let ptr = cell_pool::allocate(Layout::new::<Cell<T>>()).cast::<Cell<T>>();
+        let cell = Cell {
             header: Header {
                 count: AtomicUsize::new(1),
                 drop_cell: drop_cell::<T>,
                 for_child,
             },
             value,
-        });
+        };
+        // SAFETY: fresh memory with `Cell<T>`'s layout, which nothing else refers to.
+        unsafe { ptr.as_ptr().write(cell) };
         CowArc {
-            ptr: NonNull::from(Box::leak(cell)),
+            ptr,
             _owns: PhantomData,
         }
     }
@@ -166,10 +192,13 @@ impl<T> CowArc<T> {
         }
         let this = core::mem::ManuallyDrop::new(self);
         // SAFETY: we are the only owner (count 1, and `self` was consumed), so we may move the
-        // value out and free the allocation without running `CowArc::drop`; the box is
-        // rebuilt from the pointer `CowArc::new` leaked.
-        let cell = unsafe { Box::from_raw(this.ptr.as_ptr()) };
-        Ok(cell.value)
+        // value out and give the memory back without running `CowArc::drop`; the header has
+        // no drop glue, and the value is read once, then never used in the cell again.
+        unsafe {
+            let value = core::ptr::addr_of!((*this.ptr.as_ptr()).value).read();
+            cell_pool::free(this.ptr.cast(), Layout::new::<Cell<T>>());
+            Ok(value)
+        }
     }
 
     /// The value, cloned only if another reference still shares it.
@@ -218,8 +247,8 @@ impl<T> Drop for CowArc<T> {
     #[inline]
     fn drop(&mut self) {
         if decrement(&self.cell().header) {
-            // SAFETY: that was the last reference; the pointer came from `CowArc::new`.
-            drop(unsafe { Box::from_raw(self.ptr.as_ptr()) });
+            // SAFETY: that was the last reference; the cell came from `CowArc::new`.
+            unsafe { free_cell(self.ptr) }
         }
     }
 }

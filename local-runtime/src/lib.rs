@@ -64,6 +64,7 @@
 pub mod baggage;
 #[cfg(feature = "tokio")]
 mod bridge;
+mod cell_pool;
 mod checks;
 mod context;
 mod cow_arc;

@@ -1,7 +1,10 @@
 //! The contents of a context: one entry per `#[async_local]` struct that has values in it.
 
+mod entries;
 #[cfg(feature = "tokio")]
 mod write_back;
+
+use entries::Entries;
 
 use core::marker::PhantomData;
 
@@ -14,7 +17,7 @@ use crate::struct_key::{StructKey, Values};
 /// copies only the entry of the struct it writes. `M` is the storage mode of the structs it
 /// holds: default-mode tables travel between threads, thread-critical ones never do.
 pub struct Table<M = AnyThread> {
-    entries: Vec<Option<Erased>>,
+    entries: Entries,
     /// Which structs were written in this table (see [`Marks`]).
     written: Marks,
     /// Some entry has a [`ForChild`] hook (its struct has `no_inherit` fields), so a child's
@@ -41,7 +44,7 @@ unsafe impl Sync for Table<AnyThread> {}
 impl<M> Default for Table<M> {
     fn default() -> Self {
         Table {
-            entries: Vec::new(),
+            entries: Entries::new(),
             written: Marks::default(),
             adjust_for_child: false,
             #[cfg(feature = "tokio")]
@@ -114,7 +117,11 @@ impl<M> Table<M> {
     /// The values of `key`'s struct in this table.
     #[inline]
     pub(crate) fn get<V: Values>(&self, key: &StructKey<V, M>) -> Option<&V> {
-        let entry = self.entries.get(key.assigned_index()?)?.as_ref()?;
+        let entry = self
+            .entries
+            .as_slice()
+            .get(key.assigned_index()?)?
+            .as_ref()?;
         // SAFETY: the entry at `key`'s index was stored through `key` (indices are unique per
         // key object and never reused, see `struct_key.rs`), and a key only stores `CowArc<V>`.
         Some(unsafe { entry.downcast_ref::<V>() })
@@ -126,7 +133,7 @@ impl<M> Table<M> {
     #[inline(always)]
     pub(crate) fn unique_entry_mut<V: Values>(&mut self, key: &StructKey<V, M>) -> Option<&mut V> {
         let index = key.assigned_index()?;
-        let entry = self.entries.get_mut(index)?.as_mut()?;
+        let entry = self.entries.as_mut_slice().get_mut(index)?.as_mut()?;
         // SAFETY: as in `get`: this index belongs to `key`, whose entries are `CowArc<V>`.
         let values = unsafe { entry.get_mut::<V>() }?;
         self.written.mark(index);
@@ -156,7 +163,8 @@ impl<M> Table<M> {
     ) -> &'a mut V {
         let index = key.index();
         let table = Table::writable_at(table, index, V::NOT_INHERITED, refs);
-        let entry = table.entries[index].get_or_insert_with(|| new_entry(V::default()));
+        let entry =
+            table.entries.as_mut_slice()[index].get_or_insert_with(|| new_entry(V::default()));
         // SAFETY: as in `get`: this index belongs to `key`, whose entries are `CowArc<V>`.
         unsafe { entry.make_mut::<V>(&mut refs.entry) }
     }
@@ -170,7 +178,7 @@ impl<M> Table<M> {
     ) -> Option<Erased> {
         let index = key.index();
         let table = Table::writable_at(table, index, V::NOT_INHERITED, refs);
-        table.entries[index].replace(new_entry(values))
+        table.entries.as_mut_slice()[index].replace(new_entry(values))
     }
 
     /// Makes `table` writable (creating or privately copying it as needed) with room for an
@@ -185,9 +193,7 @@ impl<M> Table<M> {
         let table = table
             .get_or_insert_with(|| CowArc::new(Table::<M>::default()))
             .make_mut(&mut refs.table);
-        if table.entries.len() <= index {
-            table.entries.resize_with(index + 1, || None);
-        }
+        table.entries.reserve_index(index);
         if not_inherited {
             table.adjust_for_child = true;
         }
@@ -203,12 +209,12 @@ impl<M> Table<M> {
     ) -> Option<Erased> {
         let index = key.assigned_index()?;
         let shared = table.as_mut()?;
-        if shared.entries.get(index)?.is_none() {
+        if shared.entries.as_slice().get(index)?.is_none() {
             return None;
         }
         let table = shared.make_mut(&mut refs.table);
         table.written.mark(index);
-        table.entries[index].take()
+        table.entries.as_mut_slice()[index].take()
     }
 
     /// The table a child task inherits: this one, minus the values of `no_inherit` fields.
@@ -218,7 +224,7 @@ impl<M> Table<M> {
             return shared.clone();
         }
         let mut adjusted: Option<Table<M>> = None;
-        for (index, entry) in shared.entries.iter().enumerate() {
+        for (index, entry) in shared.entries.as_slice().iter().enumerate() {
             let Some(entry) = entry else { continue };
             let Some(for_child) = entry.for_child() else {
                 continue;
@@ -228,7 +234,7 @@ impl<M> Table<M> {
             // table of pointers and unsets some of them.
             if let Some(replacement) = unsafe { for_child(entry) } {
                 let table = adjusted.get_or_insert_with(|| Table::clone(shared));
-                table.entries[index] = Some(replacement);
+                table.entries.as_mut_slice()[index] = Some(replacement);
             }
         }
         match adjusted {
@@ -239,7 +245,11 @@ impl<M> Table<M> {
 
     /// Number of structs with values in this table.
     pub(crate) fn len(&self) -> usize {
-        self.entries.iter().filter(|e| e.is_some()).count()
+        self.entries
+            .as_slice()
+            .iter()
+            .filter(|e| e.is_some())
+            .count()
     }
 }
 

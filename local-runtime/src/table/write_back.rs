@@ -62,14 +62,16 @@ impl<M> Table<M> {
             // Nothing was ever written: the bridge started from, and kept, an empty context.
             return;
         };
-        for (index, now) in after.entries.iter().enumerate() {
+        for (index, now) in after.entries.as_slice().iter().enumerate() {
             if !after.written.is_marked(index) {
                 continue;
             }
             let now = now.as_ref();
             let not_inherited = now.is_some_and(|entry| entry.for_child().is_some());
             let table = Table::writable_at(target, index, not_inherited, refs);
-            if let Some(old) = core::mem::replace(&mut table.entries[index], now.cloned()) {
+            if let Some(old) =
+                core::mem::replace(&mut table.entries.as_mut_slice()[index], now.cloned())
+            {
                 displaced.push(old);
             }
         }
