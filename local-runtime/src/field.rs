@@ -135,6 +135,14 @@ impl<T, M> Slot<T, M> {
         if let Some(current) = self.value.as_mut().and_then(CowArc::get_mut) {
             return Displaced::Value(core::mem::replace(current, value));
         }
+        self.set_new_cell(value)
+    }
+
+    /// [`Slot::set`] when the value must go into a new cell (the slot is unset, or shares its
+    /// cell with a snapshot): out of line, so that the in-place case stays small.
+    #[cold]
+    #[inline(never)]
+    fn set_new_cell(&mut self, value: T) -> Displaced<T> {
         Displaced::Pointer(self.value.replace(CowArc::new(value)))
     }
 

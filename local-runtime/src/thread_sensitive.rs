@@ -87,6 +87,7 @@ fn end_of_context() {
 /// `ScopeLayer::thread_sensitive`), which lives as long as the context or anything that
 /// continues or inherits it (the request's future, its response body, tasks it spawned), and
 /// cleans up as a [`thread_sensitive_context`]'s does (TS5) when the last of them is dropped.
+#[cfg(feature = "tower")]
 pub(crate) fn give_own_thread(context: &mut Context) {
     let flow = Flow::owning(Runner::context(end_of_context));
     context.table = Table::unmarked_with_flow(&context.table, Arc::new(flow));

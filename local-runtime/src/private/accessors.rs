@@ -41,10 +41,12 @@ pub fn with<M: Mode, V: Values, T, R>(
     field: impl FnOnce(&V) -> &Slot<T, M>,
     f: impl FnOnce(Option<&T>) -> R,
 ) -> R {
-    // Begun before looking at the table and ended after `f` returned: writes made by `f` (or
-    // by a `Clone` it calls) leave the borrowed value alone (see `thread_state/`).
-    let _read = with_state(|state| state.read_scope());
     M::read(Token::new(), |table| {
+        // Begun before the borrow is handed out (no user code runs since the table was looked
+        // up) and ended after `f` returned: writes made by `f` (or by a `Clone` it calls) leave
+        // the borrowed value alone (see `thread_state/`). Begun after the lookup, so that the
+        // D8 check there (a call into tokio) keeps nothing alive across it.
+        let _read = with_state(|state| state.read_scope());
         f(table
             .and_then(|table| table.get(key))
             .and_then(|values| field(values).get()))

@@ -53,6 +53,7 @@ impl Flow {
 
     /// A flow with a context runner of its own that stays open while any context of the flow
     /// (or of a flow derived from it) lives, and closes when the last one is dropped.
+    #[cfg(feature = "tower")]
     pub(crate) fn owning(runner: Arc<Runner>) -> Flow {
         Flow {
             target: Some(runner.clone()),

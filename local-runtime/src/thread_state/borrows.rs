@@ -67,8 +67,8 @@ impl State {
     }
 
     /// Begins a read that may hand borrows of the current tables to user code; the returned
-    /// scope ends it. Create it before looking at any table and drop it after the borrows are
-    /// gone (also during an unwind).
+    /// scope ends it. Create it before handing out a borrow, with no user code run since the
+    /// table was looked up, and drop it after the borrows are gone (also during an unwind).
     #[inline(always)]
     pub(crate) fn read_scope(&self) -> ReadScope {
         let saved = self.reads.get();
