@@ -4,8 +4,11 @@
 //!
 //! - `read/u64`, `read/String`: ctxlocal by borrow (`with_*`) and by clone, in a task context
 //!   and in a plain thread, against `tokio::task_local!` (`get`, `try_with`, `with`),
-//!   `std::thread_local!` (`Cell`, `RefCell`) and `opentelemetry::Context` (`Context::current()`
-//!   + `get`, `Context::map_current`) holding the same types;
+//!   `std::thread_local!` (`Cell`, `RefCell`) and `opentelemetry::Context`
+//!   (`Context::current()` + `get`, `Context::map_current`) holding the same types. tokio's
+//!   keys are declared in this crate (`support/anchors.rs`), its fastest case, except in the
+//!   rows `tokio task_local/try_with (key in another crate)`, whose keys are declared in the
+//!   crate `ctxlocal-bench-anchor` (`benches/anchor-crate`), as a library would declare them;
 //! - `write/u64`, `write/String`: `set_*` and `update_*` (a plain field and a field with a
 //!   default, which take different code paths), the first write after a snapshot
 //!   (copy-on-write), against `thread_local!` `Cell::set` / `RefCell` assignment and update;
@@ -34,6 +37,7 @@ use criterion::{
     BenchmarkGroup, Criterion, criterion_group, criterion_main, measurement::WallTime,
 };
 use ctxlocal::async_local;
+use ctxlocal_bench_anchor as other_crate;
 
 #[path = "support/anchors.rs"]
 mod anchors;
@@ -97,11 +101,16 @@ fn reads(c: &mut Criterion) {
         group.bench_function("tokio task_local/get", |b| {
             b.iter(|| black_box(TL_ID.get()))
         });
-        group.bench_function("tokio task_local/try_with", |b| {
+        group.bench_function("tokio task_local/try_with (key in this crate)", |b| {
             b.iter(|| black_box(TL_ID.try_with(|v| *v).unwrap_or(0)))
         });
         group.bench_function("tokio task_local/with", |b| {
             b.iter(|| black_box(TL_ID.with(|v| *v)))
+        });
+    });
+    other_crate::TL_ID.sync_scope(7, || {
+        group.bench_function("tokio task_local/try_with (key in another crate)", |b| {
+            b.iter(|| black_box(other_crate::TL_ID.try_with(|v| *v).unwrap_or(0)))
         });
     });
     group.bench_function("thread_local/Cell get", |b| {
@@ -135,11 +144,16 @@ fn reads(c: &mut Criterion) {
         group.bench_function("tokio task_local/get (clone)", |b| {
             b.iter(|| black_box(TL_NAME.get()))
         });
-        group.bench_function("tokio task_local/try_with", |b| {
+        group.bench_function("tokio task_local/try_with (key in this crate)", |b| {
             b.iter(|| black_box(TL_NAME.try_with(String::len).unwrap_or(0)))
         });
         group.bench_function("tokio task_local/with", |b| {
             b.iter(|| black_box(TL_NAME.with(String::len)))
+        });
+    });
+    other_crate::TL_NAME.sync_scope(NAME.to_owned(), || {
+        group.bench_function("tokio task_local/try_with (key in another crate)", |b| {
+            b.iter(|| black_box(other_crate::TL_NAME.try_with(String::len).unwrap_or(0)))
         });
     });
     group.bench_function("thread_local/RefCell borrow", |b| {

@@ -13,7 +13,9 @@
 //!
 //! The operations are those of `access.rs`, `tasks.rs` (one poll) and `scaling.rs`, in the
 //! same places: "task" runs inside `Context::run` (see `access.rs`), "thread" in the thread's
-//! root context.
+//! root context. tokio's `task_local!` keys are declared in this crate
+//! (`support/anchors.rs`), tokio's fastest case, except in the rows that say "key in another
+//! crate", whose keys are declared in `ctxlocal-bench-anchor` (`benches/anchor-crate`).
 
 use core::future::Future;
 use core::pin::{Pin, pin};
@@ -22,6 +24,7 @@ use std::hint::black_box;
 use std::process::Command;
 
 use ctxlocal::{Context, async_local};
+use ctxlocal_bench_anchor as other_crate;
 
 #[path = "support/anchors.rs"]
 mod anchors;
@@ -54,7 +57,8 @@ enum Place {
     Task,
     /// In the thread's root context, with every `Req` field set.
     Thread,
-    /// Inside tokio `sync_scope`s of `TL_ID` and `TL_NAME`.
+    /// Inside tokio `sync_scope`s of `TL_ID` and `TL_NAME`, the keys of this crate and those
+    /// of `other_crate`.
     TokioScope,
     /// The `thread_local!` cells, `REF_NAME` holding `NAME`.
     ThreadLocal,
@@ -149,7 +153,11 @@ ops! {
     TokioScope {
         op_tokio_u64_get -> u64 = TL_ID.get(), "read u64: tokio task_local `get`";
         op_tokio_u64_try_with -> u64 =
-            TL_ID.try_with(|v| *v).unwrap_or(0), "read u64: tokio task_local `try_with`";
+            TL_ID.try_with(|v| *v).unwrap_or(0),
+            "read u64: tokio task_local `try_with` (key in this crate)";
+        op_tokio_u64_try_with_other_crate -> u64 =
+            other_crate::TL_ID.try_with(|v| *v).unwrap_or(0),
+            "read u64: tokio task_local `try_with` (key in another crate)";
         op_tokio_u64_with -> u64 = TL_ID.with(|v| *v), "read u64: tokio task_local `with`";
     }
     ThreadLocal {
@@ -176,7 +184,11 @@ ops! {
         op_tokio_string_get -> String =
             TL_NAME.get(), "read String: tokio task_local `get` (clone)";
         op_tokio_string_try_with -> usize =
-            TL_NAME.try_with(String::len).unwrap_or(0), "read String: tokio task_local `try_with`";
+            TL_NAME.try_with(String::len).unwrap_or(0),
+            "read String: tokio task_local `try_with` (key in this crate)";
+        op_tokio_string_try_with_other_crate -> usize =
+            other_crate::TL_NAME.try_with(String::len).unwrap_or(0),
+            "read String: tokio task_local `try_with` (key in another crate)";
         op_tokio_string_with -> usize =
             TL_NAME.with(String::len), "read String: tokio task_local `with`";
     }
@@ -303,7 +315,11 @@ fn child() {
     set_req();
     run(Place::Thread);
     TL_ID.sync_scope(7, || {
-        TL_NAME.sync_scope(NAME.to_owned(), || run(Place::TokioScope))
+        TL_NAME.sync_scope(NAME.to_owned(), || {
+            other_crate::TL_ID.sync_scope(7, || {
+                other_crate::TL_NAME.sync_scope(NAME.to_owned(), || run(Place::TokioScope))
+            })
+        })
     });
     REF_NAME.set(NAME.to_owned());
     run(Place::ThreadLocal);
