@@ -11,11 +11,18 @@
 //! returns (a snapshot, a cloned `String`) are dropped by the caller, outside the count.
 //! Without valgrind on `PATH` it says so and exits successfully.
 //!
-//! The operations are those of `access.rs`, `tasks.rs` (one poll) and `scaling.rs`, in the
-//! same places: "task" runs inside `Context::run` (see `access.rs`), "thread" in the thread's
-//! root context. tokio's `task_local!` keys are declared in this crate
+//! The operations are those of `access.rs`, `tasks.rs` (one poll; spawn + await) and
+//! `scaling.rs`, in the same places: "task" runs inside `Context::run` (see `access.rs`),
+//! "thread" in the thread's root context. tokio's `task_local!` keys are declared in this crate
 //! (`support/anchors.rs`), tokio's fastest case, except in the rows that say "key in another
 //! crate", whose keys are declared in `ctxlocal-bench-anchor` (`benches/anchor-crate`).
+//! Besides, with their own loops (see each section):
+//!
+//! - `ctxlocal::spawn` + await against `tokio::spawn` + await on a current-thread runtime,
+//!   per spawn (`instructions/spawns.rs`).
+//!
+//! After the table of operations it prints the figures of DESIGN.md section 6 that have an
+//! instruction count, as ratios (or differences) of rows of this one run.
 
 use core::future::Future;
 use core::pin::{Pin, pin};
@@ -32,6 +39,11 @@ mod anchors;
 mod harness;
 #[path = "support/shapes.rs"]
 mod shapes;
+
+#[path = "instructions/figures.rs"]
+mod figures;
+#[path = "instructions/spawns.rs"]
+mod spawns;
 
 use anchors::*;
 use harness::{Pending, build_context};
@@ -230,6 +242,16 @@ ops! {
             "write String: thread_local `RefCell` set";
     }
     Task {
+        op_sync_scope_id_read -> u64 =
+            Req::sync_scope_id(black_box(9), || Req::with_id(|v| v.copied().unwrap_or(0))),
+            "scoped override: ctxlocal {place} `sync_scope_id(v, || with_id(..))`";
+    }
+    Anywhere {
+        op_tokio_sync_scope_read -> u64 =
+            TL_ID.sync_scope(black_box(9), || TL_ID.try_with(|v| *v).unwrap_or(0)),
+            "scoped override: tokio `TL_ID.sync_scope(v, || TL_ID.try_with(..))` (key in this crate)";
+    }
+    Task {
         op_snapshot / op_thread_snapshot -> Context =
             Context::current(), "`Context::current()` ({place})";
     }
@@ -331,6 +353,9 @@ fn child() {
     // Snapshot and first write per context shape: one function per shape, generated below.
     scaling_ops::run();
 
+    // Spawn + await, in a task that carries the values of `Req` (`instructions/spawns.rs`).
+    spawns::run(&task);
+
     // One poll.
     let mut cx = TaskCx::from_waker(Waker::noop());
     let mut bare = pin!(Pending);
@@ -392,23 +417,72 @@ mod scaling_ops {
     }
 }
 
-/// Row labels, in print order: (symbol, label).
-fn rows() -> Vec<(String, String)> {
-    let mut rows: Vec<(String, String)> = OPS
+/// A line of the table: an `op_*` function's inclusive cost, per operation.
+struct Row {
+    symbol: String,
+    label: String,
+    /// Times the function was called.
+    calls: usize,
+    /// Operations per call: the cost is divided by `calls * ops_per_call`.
+    ops_per_call: usize,
+    /// A function called as many times whose cost is subtracted first (a loop's overhead).
+    minus: Option<&'static str>,
+}
+
+impl Row {
+    /// A function that does one operation per call, called `calls` times.
+    fn single(symbol: &str, label: String, calls: usize) -> Row {
+        Row {
+            symbol: symbol.to_owned(),
+            label,
+            calls,
+            ops_per_call: 1,
+            minus: None,
+        }
+    }
+
+    /// Instructions per operation, from the inclusive costs per symbol.
+    fn per_op(&self, counts: &[(String, u64)]) -> Option<f64> {
+        let total = |symbol: &str| {
+            counts
+                .iter()
+                .find(|(name, _)| name == symbol)
+                .map(|&(_, total)| total as f64)
+        };
+        let minus = match self.minus {
+            Some(symbol) => total(symbol)?,
+            None => 0.0,
+        };
+        Some((total(&self.symbol)? - minus) / (self.calls * self.ops_per_call) as f64)
+    }
+}
+
+/// The table's rows, in print order.
+fn rows() -> Vec<Row> {
+    let mut rows: Vec<Row> = OPS
         .iter()
-        .map(|op| (op.symbol.to_owned(), op.label()))
+        .map(|op| Row::single(op.symbol, op.label(), CALLS))
         .collect();
-    rows.extend(POLL_ROWS.map(|(s, l)| (s.to_owned(), l.to_owned())));
+    rows.extend(POLL_ROWS.map(|(s, l)| Row::single(s, l.to_owned(), CALLS)));
     for (i, shape) in SHAPES.iter().enumerate() {
-        rows.push((
-            format!("op_shape{i}_snapshot"),
+        rows.push(Row::single(
+            &format!("op_shape{i}_snapshot"),
             format!("scaling `{}`: `Context::current()`", shape.name),
+            CALLS,
         ));
-        rows.push((
-            format!("op_shape{i}_first_write"),
+        rows.push(Row::single(
+            &format!("op_shape{i}_first_write"),
             format!("scaling `{}`: snapshot + first write", shape.name),
+            CALLS,
         ));
     }
+    rows.extend(spawns::ROWS.map(|(symbol, label)| Row {
+        ops_per_call: spawns::SPAWNS,
+        minus: Some(spawns::OVERHEAD.0),
+        ..Row::single(symbol, label.to_owned(), spawns::LOOPS)
+    }));
+    let (symbol, label) = spawns::OVERHEAD;
+    rows.push(Row::single(symbol, label.to_owned(), spawns::LOOPS));
     rows
 }
 
@@ -461,12 +535,18 @@ fn main() {
     let _ = std::fs::remove_file(&out_file);
     let counts = parse_annotate(&String::from_utf8_lossy(&annotate.stdout));
 
+    let rows = rows();
     println!("\n| operation | instructions per call |");
     println!("|---|---|");
-    for (symbol, label) in rows() {
-        match counts.iter().find(|(name, _)| *name == symbol) {
-            Some((_, total)) => println!("| {label} | {:.1} |", *total as f64 / CALLS as f64),
-            None => println!("| {label} | (not found: `{symbol}`) |"),
+    for row in &rows {
+        match row.per_op(&counts) {
+            Some(count) => println!("| {} | {count:.1} |", row.label),
+            None => println!("| {} | (not found: `{}`) |", row.label, row.symbol),
         }
     }
+    figures::print(|symbol| {
+        rows.iter()
+            .find(|row| row.symbol == symbol)
+            .and_then(|row| row.per_op(&counts))
+    });
 }
