@@ -19,7 +19,10 @@
 //! Besides, with their own loops (see each section):
 //!
 //! - `ctxlocal::spawn` + await against `tokio::spawn` + await on a current-thread runtime,
-//!   per spawn (`instructions/spawns.rs`).
+//!   per spawn (`instructions/spawns.rs`);
+//! - one HTTP request in process, no network, through `ctxlocal::tower::ScopeLayer` against
+//!   the same handler without it, as a tower `service_fn` and as an axum `Router`
+//!   (`instructions/requests.rs`).
 //!
 //! After the table of operations it prints the figures of DESIGN.md section 6 that have an
 //! instruction count, as ratios (or differences) of rows of this one run.
@@ -42,6 +45,8 @@ mod shapes;
 
 #[path = "instructions/figures.rs"]
 mod figures;
+#[path = "instructions/requests.rs"]
+mod requests;
 #[path = "instructions/spawns.rs"]
 mod spawns;
 
@@ -356,6 +361,9 @@ fn child() {
     // Spawn + await, in a task that carries the values of `Req` (`instructions/spawns.rs`).
     spawns::run(&task);
 
+    // One request in process, on a thread of its own (`instructions/requests.rs`).
+    requests::run();
+
     // One poll.
     let mut cx = TaskCx::from_waker(Waker::noop());
     let mut bare = pin!(Pending);
@@ -483,6 +491,10 @@ fn rows() -> Vec<Row> {
     }));
     let (symbol, label) = spawns::OVERHEAD;
     rows.push(Row::single(symbol, label.to_owned(), spawns::LOOPS));
+    rows.extend(
+        requests::ROWS
+            .map(|(symbol, label)| Row::single(symbol, label.to_owned(), requests::REQUESTS)),
+    );
     rows
 }
 

@@ -9,6 +9,8 @@ use super::shapes::SHAPES;
 enum Compare {
     /// ctxlocal / anchor.
     Ratio,
+    /// ctxlocal - anchor, in instructions.
+    Difference,
 }
 
 /// One figure: the rows (by symbol) it compares, and its target in DESIGN.md section 6.
@@ -46,7 +48,7 @@ fn figure(
 }
 
 fn figures() -> Vec<Figure> {
-    use Compare::Ratio;
+    use Compare::{Difference, Ratio};
     vec![
         figure(
             "read u64 in a task (`with_id`) / tokio `try_with`, key in this crate",
@@ -132,6 +134,27 @@ fn figures() -> Vec<Figure> {
             Ratio,
             "<= 1.0x",
         ),
+        figure(
+            "request in process: `ScopeLayer` over a bare tower `service_fn`",
+            "op_request_tower_scope_layer",
+            "op_request_tower_bare",
+            Difference,
+            "<= 1,500 instructions",
+        ),
+        figure(
+            "request in process: `ScopeLayer` over a bare axum `Router` (`Router::layer`)",
+            "op_request_axum_scope_layer",
+            "op_request_axum_bare",
+            Difference,
+            "<= 1,500 instructions",
+        ),
+        figure(
+            "request in process: `ScopeLayer` over a bare axum `Router` (layer outside the router)",
+            "op_request_axum_scope_layer_outside",
+            "op_request_axum_bare",
+            Difference,
+            "<= 1,500 instructions",
+        ),
     ]
 }
 
@@ -152,6 +175,7 @@ pub fn print(per_op: impl Fn(&str) -> Option<f64>) {
         };
         let compared = match figure.compare {
             Compare::Ratio => format!("{:.2}x", ours / anchor),
+            Compare::Difference => format!("{:+.0} instructions", ours - anchor),
         };
         println!(
             "| {} | {ours:.1} | {anchor:.1} | {compared} | {} |",
