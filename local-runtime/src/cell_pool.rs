@@ -6,8 +6,10 @@
 //! scoped override, every copy after a snapshot. With the system allocator a `malloc` and
 //! `free` pair costs about 150 instructions, more than all the rest of a scoped override.
 //! Freed cells of up to [`MAX_SIZE`] bytes are therefore kept, per thread, on one free list
-//! per size class (16-byte steps), at most [`KEEP`] per class (8 KiB per class, 64 KiB per
-//! thread at most), and handed out again by the next allocation of that class on the thread.
+//! per size class, and handed out again by the next allocation of that class on the thread:
+//! up to 128 bytes in 16-byte steps, [`KEEP_SMALL`] cells each (a table, a struct of a few
+//! fields, a field's value), then 256, 512 and 1,024 bytes, [`KEEP_LARGE`] cells each (the
+//! values of a struct with many fields). A thread keeps at most 50 KiB this way.
 //! A cell freed on another thread than the one that made it goes to the freeing thread's
 //! cache; every cached cell is returned to the global allocator when its thread exits.
 //!
@@ -22,12 +24,17 @@ use core::ptr::{self, NonNull};
 use std::alloc::{self, Layout};
 
 /// The largest cell kept in a cache, in bytes.
-const MAX_SIZE: usize = 128;
-/// Size classes are multiples of this; it is also their alignment.
+const MAX_SIZE: usize = 1024;
+/// Small size classes are multiples of this, up to [`SMALL`]; it is also every class's
+/// alignment.
 const STEP: usize = 16;
-const CLASSES: usize = MAX_SIZE / STEP;
-/// Freed cells kept per size class and thread.
-const KEEP: u32 = 64;
+const SMALL: usize = 128;
+const SMALL_CLASSES: usize = SMALL / STEP;
+/// The classes above [`SMALL`]: powers of two up to [`MAX_SIZE`].
+const CLASSES: usize = SMALL_CLASSES + 3;
+/// Freed cells kept per thread in each small class, and in each large one.
+const KEEP_SMALL: u32 = 64;
+const KEEP_LARGE: u32 = 8;
 
 /// One thread's cached cells: for each class, a singly linked list threaded through the free
 /// cells themselves (each stores the next one's address in its first bytes).
@@ -66,19 +73,43 @@ thread_local! {
 /// The size class that serves `layout`, if it is small enough to be cached.
 #[inline(always)]
 fn class_of(layout: Layout) -> Option<usize> {
-    if layout.size() <= MAX_SIZE && layout.align() <= STEP && layout.size() != 0 {
-        Some((layout.size() - 1) / STEP)
-    } else {
+    let size = layout.size();
+    if size == 0 || size > MAX_SIZE || layout.align() > STEP {
         None
+    } else if size <= SMALL {
+        Some((size - 1) / STEP)
+    } else {
+        // 129..=256 -> the first large class, 257..=512 the second, 513..=1024 the third.
+        let bits = usize::BITS - (size - 1).leading_zeros();
+        Some(SMALL_CLASSES + (bits as usize - 8))
+    }
+}
+
+#[inline(always)]
+fn class_size(class: usize) -> usize {
+    if class < SMALL_CLASSES {
+        (class + 1) * STEP
+    } else {
+        256 << (class - SMALL_CLASSES)
     }
 }
 
 #[inline(always)]
 fn class_layout(class: usize) -> Layout {
-    // `(class + 1) * STEP` is a non-zero multiple of the power-of-two alignment `STEP`.
-    match Layout::from_size_align((class + 1) * STEP, STEP) {
+    // Every class size is a non-zero multiple of the power-of-two alignment `STEP`.
+    match Layout::from_size_align(class_size(class), STEP) {
         Ok(layout) => layout,
         Err(_) => unreachable!("size classes are valid layouts"),
+    }
+}
+
+/// How many freed cells of `class` a thread keeps.
+#[inline(always)]
+fn keep(class: usize) -> u32 {
+    if class < SMALL_CLASSES {
+        KEEP_SMALL
+    } else {
+        KEEP_LARGE
     }
 }
 
@@ -138,7 +169,7 @@ pub(crate) unsafe fn free(cell: NonNull<u8>, layout: Layout) {
     let kept = CACHE
         .try_with(|cache| {
             let len = cache.lens[class].get();
-            if len >= KEEP {
+            if len >= keep(class) {
                 return false;
             }
             // SAFETY: the caller gives up `cell`, at least `STEP` bytes aligned to `STEP`
@@ -176,6 +207,20 @@ mod tests {
     }
 
     #[test]
+    fn size_classes_cover_every_cached_size_with_room_to_spare() {
+        for size in 1..=MAX_SIZE {
+            let class = class_of(Layout::from_size_align(size, 8).unwrap()).unwrap();
+            assert!(class < CLASSES && class_size(class) >= size, "{size}");
+            assert!(
+                class == 0 || class_size(class - 1) < size,
+                "{size}: smallest class"
+            );
+        }
+        let worst: usize = (0..CLASSES).map(|c| class_size(c) * keep(c) as usize).sum();
+        assert!(worst <= 80 * 1024, "{worst} bytes kept per thread at most");
+    }
+
+    #[test]
     fn large_and_overaligned_cells_bypass_the_cache() {
         let overaligned = Layout::from_size_align(64, 64).unwrap();
         for layout in [Layout::new::<[u8; 4096]>(), overaligned] {
@@ -190,12 +235,12 @@ mod tests {
     fn a_cache_keeps_a_bounded_number_of_cells_and_frees_them_at_thread_exit() {
         std::thread::spawn(|| {
             let layout = Layout::new::<[u64; 2]>();
-            let cells: Vec<_> = (0..KEEP + 10).map(|_| allocate(layout)).collect();
+            let cells: Vec<_> = (0..KEEP_SMALL + 10).map(|_| allocate(layout)).collect();
             for &cell in &cells {
                 // SAFETY: from `allocate` with this layout, each freed once.
                 unsafe { free(cell, layout) };
             }
-            CACHE.with(|cache| assert_eq!(cache.lens[0].get(), KEEP));
+            CACHE.with(|cache| assert_eq!(cache.lens[0].get(), KEEP_SMALL));
         })
         .join()
         .unwrap();
