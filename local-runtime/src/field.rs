@@ -88,6 +88,14 @@ impl<T, M> Clone for Slot<T, M> {
     }
 }
 
+/// What a scoped override made in place took out of a slot, to put back when it ends.
+pub(crate) enum Saved<T> {
+    /// The previous value.
+    Value(T),
+    /// The slot was unset.
+    Unset,
+}
+
 /// What a write took out of a slot. Dropped by the caller after it releases thread state.
 pub(crate) enum Displaced<T> {
     /// The slot held the only reference: the value itself was moved out.
@@ -144,6 +152,50 @@ impl<T, M> Slot<T, M> {
     #[inline(never)]
     fn set_new_cell(&mut self, value: T) -> Displaced<T> {
         Displaced::Pointer(self.value.replace(CowArc::new(value)))
+    }
+
+    /// For a scoped override made in place (`sync_scope`): puts `value` in the slot if that
+    /// changes no cell another context shares, and returns what to put back; otherwise hands
+    /// `value` back.
+    #[inline]
+    pub(crate) fn swap_for_scope(
+        &mut self,
+        proof: FieldProof<T, M>,
+        value: T,
+    ) -> Result<Saved<T>, T> {
+        match &mut self.value {
+            None => {
+                // Unset: nothing to displace.
+                drop(self.set(proof, value));
+                Ok(Saved::Unset)
+            }
+            Some(cell) => match cell.get_mut() {
+                Some(current) => Ok(Saved::Value(core::mem::replace(current, value))),
+                None => Err(value),
+            },
+        }
+    }
+
+    /// Puts back what [`Slot::swap_for_scope`] took out, in place if the slot's cell is not
+    /// shared (else hands `saved` back); returns the override, to drop.
+    #[inline]
+    pub(crate) fn restore_in_place(&mut self, saved: Saved<T>) -> Result<Displaced<T>, Saved<T>> {
+        match saved {
+            Saved::Unset => Ok(Displaced::Pointer(self.value.take())),
+            Saved::Value(old) => match self.value.as_mut().and_then(CowArc::get_mut) {
+                Some(current) => Ok(Displaced::Value(core::mem::replace(current, old))),
+                None => Err(Saved::Value(old)),
+            },
+        }
+    }
+
+    /// Puts back what [`Slot::swap_for_scope`] took out, whether the slot's cell is shared or
+    /// not; returns the override, to drop.
+    pub(crate) fn restore(&mut self, proof: FieldProof<T, M>, saved: Saved<T>) -> Displaced<T> {
+        match saved {
+            Saved::Unset => Displaced::Pointer(self.value.take()),
+            Saved::Value(old) => self.set(proof, old),
+        }
     }
 
     #[inline]

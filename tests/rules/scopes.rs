@@ -150,3 +150,104 @@ fn scoped_future_is_dropped_inside_its_context() {
     }
     assert_eq!(rx.recv().unwrap().as_deref(), Some("inside"));
 }
+
+// `sync_scope_<field>` swaps the value in place where it can (no reader, the table and the
+// struct's values not shared) and puts it back afterwards; these check that nothing of that
+// shows: not to snapshots, not to readers, not to bridges' write-back.
+
+#[test]
+fn a_snapshot_taken_inside_sync_scope_keeps_the_override_after_the_scope_ends() {
+    Local::set_user("alice".into());
+    Local::set_id(1);
+    let inside = Local::sync_scope_user("bob".into(), ctxlocal::Context::current);
+    assert_eq!(Local::user().as_deref(), Some("alice"));
+    assert_eq!(inside.run(Local::user).as_deref(), Some("bob"));
+    assert_eq!(inside.run(Local::id), Some(1));
+    // And the caller can go on writing without touching the snapshot.
+    Local::set_user("carol".into());
+    assert_eq!(inside.run(Local::user).as_deref(), Some("bob"));
+}
+
+#[test]
+fn a_snapshot_taken_before_sync_scope_never_sees_the_override() {
+    Local::set_user("alice".into());
+    let before = ctxlocal::Context::current();
+    let seen_by_before = Local::sync_scope_user("bob".into(), || before.run(Local::user));
+    assert_eq!(seen_by_before.as_deref(), Some("alice"));
+    assert_eq!(Local::user().as_deref(), Some("alice"));
+}
+
+#[test]
+fn sync_scope_of_an_unset_field_leaves_it_unset() {
+    Local::set_id(3);
+    let inside = Local::sync_scope_user("bob".into(), || (Local::user(), Local::id()));
+    assert_eq!(inside, (Some("bob".to_owned()), Some(3)));
+    assert_eq!(Local::user(), None);
+    assert!(!Local::is_user_set());
+    assert_eq!(Local::id(), Some(3));
+}
+
+#[test]
+fn nested_sync_scopes_of_one_field_restore_each_level() {
+    Local::set_user("a".into());
+    let seen = Local::sync_scope_user("b".into(), || {
+        let inner = Local::sync_scope_user("c".into(), Local::user);
+        (inner, Local::user())
+    });
+    assert_eq!(seen, (Some("c".to_owned()), Some("b".to_owned())));
+    assert_eq!(Local::user().as_deref(), Some("a"));
+}
+
+#[test]
+fn sync_scope_inside_a_borrow_of_the_same_field_leaves_the_borrowed_value_alone() {
+    Local::set_user("alice".into());
+    Local::with_user(|borrowed| {
+        let inside = Local::sync_scope_user("bob".into(), Local::user);
+        assert_eq!(inside.as_deref(), Some("bob"));
+        assert_eq!(borrowed.map(String::as_str), Some("alice"));
+    });
+    assert_eq!(Local::user().as_deref(), Some("alice"));
+}
+
+#[test]
+fn a_panic_inside_sync_scope_after_a_snapshot_still_restores_the_callers_value() {
+    Local::set_user("alice".into());
+    let kept = std::sync::Mutex::new(None);
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        Local::sync_scope_user("bob".into(), || {
+            *kept.lock().unwrap() = Some(ctxlocal::Context::current());
+            panic!("inside the override")
+        })
+    }));
+    assert!(result.is_err());
+    assert_eq!(Local::user().as_deref(), Some("alice"));
+    let kept = kept.into_inner().unwrap().unwrap();
+    assert_eq!(kept.run(Local::user).as_deref(), Some("bob"));
+}
+
+#[tokio::test]
+async fn sync_scope_inside_a_bridge_is_not_written_back_over_the_callers_writes() {
+    let outer = ctxlocal::Context::empty().with(Local {
+        user: "alice".into(),
+        id: 1,
+    });
+    let (gate_tx, gate_rx) = std::sync::mpsc::channel::<()>();
+    let user = outer
+        .scope(async move {
+            let bridge = ctxlocal::sync_to_async(move || {
+                gate_rx.recv().unwrap();
+                Local::sync_scope_user("bob".into(), Local::user)
+            });
+            let caller = async {
+                // Written while the bridge runs: the bridge changed nothing of `Local` (its
+                // override ended inside it), so this write must survive its write-back.
+                Local::set_user("carol".into());
+                gate_tx.send(()).unwrap();
+            };
+            let (inside, ()) = tokio::join!(bridge, caller);
+            assert_eq!(inside.as_deref(), Some("bob"));
+            Local::user()
+        })
+        .await;
+    assert_eq!(user.as_deref(), Some("carol"));
+}

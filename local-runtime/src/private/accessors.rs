@@ -14,7 +14,7 @@ use core::future::IntoFuture;
 use crate::context::Override;
 use crate::cow_arc::CowArc;
 use crate::error::AccessError;
-use crate::field::{Displaced, FieldProof, Slot};
+use crate::field::{Displaced, FieldProof, Saved, Slot};
 use crate::future::WithContext;
 use crate::mode::AnyThread;
 use crate::storage::{Mode, Token};
@@ -312,14 +312,86 @@ pub fn scope<M: Mode, V: Values, T, F: IntoFuture>(
 }
 
 /// Runs `f` in a child context where the field is set to `value`.
+///
+/// The fast path makes the child in place: where a write could change the current table in
+/// place (no reader, no other context sharing the table or the struct's values, see
+/// [`write_slot`]), the field's value is swapped in place without marking the struct written,
+/// `f` runs in a frame that holds a second reference to that table, and the previous value
+/// is swapped back when `f` returns or unwinds. The second reference makes the table shared
+/// while `f` runs, so whatever `f` writes goes to a private copy (the frame's), and a
+/// snapshot `f` takes keeps the table as `f` saw it: putting the value back then copies the
+/// caller's table instead of changing it. Elsewhere the child is built as a copy.
 pub fn sync_scope<M: Mode, V: Values, T, R>(
     key: &'static StructKey<V, M>,
-    field: impl FnOnce(&mut V) -> &mut Slot<T, M>,
+    field: impl Fn(&mut V) -> &mut Slot<T, M> + Copy,
     proof: FieldProof<T, M>,
     value: T,
     f: impl FnOnce() -> R,
 ) -> R {
-    with_field_set(key, field, proof, value).run(f)
+    // SAFETY: the closure only moves values in and out of the slot (a new cell for an unset
+    // slot); it displaces nothing, and runs no user code.
+    let swapped = unsafe {
+        M::fast_write(Token::new(), value, |table, value| {
+            match table.unique_entry_unmarked(key) {
+                Some(values) => field(values).swap_for_scope(proof, value),
+                None => Err(value),
+            }
+        })
+    };
+    match swapped {
+        Ok(saved) => {
+            let _put_back = PutBackScoped {
+                key,
+                field,
+                proof,
+                saved: Some(saved),
+            };
+            let table = with_state(|state| state.snapshot());
+            Override { table, tc: None }.run(f)
+        }
+        Err(value) => with_field_set(key, field, proof, value).run(f),
+    }
+}
+
+/// Puts back, when dropped (also during an unwind), what a scoped override made in place took
+/// out of the field (see [`sync_scope`]).
+struct PutBackScoped<M: Mode, V: Values, T, F: Fn(&mut V) -> &mut Slot<T, M>> {
+    key: &'static StructKey<V, M>,
+    field: F,
+    proof: FieldProof<T, M>,
+    saved: Option<Saved<T>>,
+}
+
+impl<M: Mode, V: Values, T, F: Fn(&mut V) -> &mut Slot<T, M>> Drop for PutBackScoped<M, V, T, F> {
+    fn drop(&mut self) {
+        let Some(saved) = self.saved.take() else {
+            return;
+        };
+        let (key, field, proof) = (self.key, &self.field, self.proof);
+        // SAFETY: as in `sync_scope`: values moved in and out, the override returned to be
+        // dropped below.
+        let fast = unsafe {
+            M::fast_write(Token::new(), saved, |table, saved| {
+                match table.unique_entry_unmarked(key) {
+                    Some(values) => field(values).restore_in_place(saved),
+                    None => Err(saved),
+                }
+            })
+        };
+        let displaced = match fast {
+            Ok(displaced) => Some(displaced),
+            // `f` kept a snapshot: the caller's table, or the struct's values, are shared now.
+            // This is the same frame of the same task as the swap, with no reader of its own
+            // (readers nest), so the write is not refused; if it ever were, the values are
+            // dropped rather than panicking, which could abort during an unwind.
+            Err(saved) => write_current(saved, |table, refs, saved| {
+                field(Table::entry_mut_unmarked(table, key, refs)).restore(proof, saved)
+            })
+            .ok(),
+        };
+        // The override's value, dropped once the thread state is released.
+        drop(displaced);
+    }
 }
 
 /// A child of the current context with the struct's values replaced by `values`.

@@ -140,6 +140,19 @@ impl<M> Table<M> {
         Some(values)
     }
 
+    /// Like [`Table::unique_entry_mut`], without marking the struct written: for a scoped
+    /// override made in place, which leaves the table as it found it.
+    #[inline]
+    pub(crate) fn unique_entry_unmarked<V: Values>(
+        &mut self,
+        key: &StructKey<V, M>,
+    ) -> Option<&mut V> {
+        let index = key.assigned_index()?;
+        let entry = self.entries.as_mut_slice().get_mut(index)?.as_mut()?;
+        // SAFETY: as in `get`: this index belongs to `key`, whose entries are `CowArc<V>`.
+        unsafe { entry.get_mut::<V>() }
+    }
+
     /// Edits `table`, a table no thread state points to (a [`Context`](crate::Context) value, a
     /// scoped override's copy before it is installed): nothing can observe it while it changes,
     /// so `edit` needs no write permission; what it displaces is dropped afterwards.
@@ -163,8 +176,31 @@ impl<M> Table<M> {
     ) -> &'a mut V {
         let index = key.index();
         let table = Table::writable_at(table, index, V::NOT_INHERITED, refs);
+        table.written.mark(index);
+        table.values_at(key, refs)
+    }
+
+    /// Like [`Table::entry_mut`], without marking the struct written: for putting back what a
+    /// scoped override made in place took out, which leaves the table as it found it.
+    pub(crate) fn entry_mut_unmarked<'a, V: Values>(
+        table: &'a mut TableRef<M>,
+        key: &StructKey<V, M>,
+        refs: &mut DisplacedRefs<M>,
+    ) -> &'a mut V {
+        let index = key.index();
+        Table::writable_at(table, index, V::NOT_INHERITED, refs).values_at(key, refs)
+    }
+
+    /// The values of `key`'s struct in this writable table (with room for them), created
+    /// empty or privately copied as needed.
+    #[inline]
+    fn values_at<V: Values>(
+        &mut self,
+        key: &StructKey<V, M>,
+        refs: &mut DisplacedRefs<M>,
+    ) -> &mut V {
         let entry =
-            table.entries.as_mut_slice()[index].get_or_insert_with(|| new_entry(V::default()));
+            self.entries.as_mut_slice()[key.index()].get_or_insert_with(|| new_entry(V::default()));
         // SAFETY: as in `get`: this index belongs to `key`, whose entries are `CowArc<V>`.
         unsafe { entry.make_mut::<V>(&mut refs.entry) }
     }
@@ -178,12 +214,13 @@ impl<M> Table<M> {
     ) -> Option<Erased> {
         let index = key.index();
         let table = Table::writable_at(table, index, V::NOT_INHERITED, refs);
+        table.written.mark(index);
         table.entries.as_mut_slice()[index].replace(new_entry(values))
     }
 
     /// Makes `table` writable (creating or privately copying it as needed) with room for an
-    /// entry at `index`, and marks that entry written. `not_inherited`: the entry about to be
-    /// stored there has `no_inherit` fields.
+    /// entry at `index`. `not_inherited`: the entry about to be stored there has `no_inherit`
+    /// fields. The caller marks the entry written, if it writes it.
     fn writable_at<'a>(
         table: &'a mut TableRef<M>,
         index: usize,
@@ -197,7 +234,6 @@ impl<M> Table<M> {
         if not_inherited {
             table.adjust_for_child = true;
         }
-        table.written.mark(index);
         table
     }
 

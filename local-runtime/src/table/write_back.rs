@@ -69,6 +69,7 @@ impl<M> Table<M> {
             let now = now.as_ref();
             let not_inherited = now.is_some_and(|entry| entry.for_child().is_some());
             let table = Table::writable_at(target, index, not_inherited, refs);
+            table.written.mark(index);
             if let Some(old) =
                 core::mem::replace(&mut table.entries.as_mut_slice()[index], now.cloned())
             {
