@@ -209,7 +209,6 @@ impl<T> CowArc<T> {
         self.try_unwrap().unwrap_or_else(|shared| T::clone(&shared))
     }
 
-    #[cfg(feature = "tokio")]
     pub(crate) fn ptr_eq(a: &Self, b: &Self) -> bool {
         a.ptr == b.ptr
     }

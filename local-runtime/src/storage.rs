@@ -28,6 +28,10 @@ mod sealed {
     /// Where a mode's tables live. Sealed: only this crate's modes implement it, and only
     /// this crate can call it (see [`Token`]).
     pub trait Sealed: Sized {
+        /// True if `sync_scope_<field>` may make its child in place (see
+        /// `private/accessors.rs`): for default-mode tables, the current context's.
+        const SCOPES_IN_PLACE: bool;
+
         /// Calls `f` with the table visible here (none if empty or hidden). A caller that
         /// hands borrows of it to user code holds a `ReadScope` around the call.
         fn read<R>(token: Token, f: impl FnOnce(Option<&Table<Self>>) -> R) -> R;
@@ -65,6 +69,8 @@ mod sealed {
     }
 
     impl Sealed for AnyThread {
+        const SCOPES_IN_PLACE: bool = true;
+
         #[inline]
         fn read<R>(_: Token, f: impl FnOnce(Option<&Table<Self>>) -> R) -> R {
             crate::thread_state::with_state(|state| f(state.visible()))
@@ -104,6 +110,9 @@ mod sealed {
     }
 
     impl Sealed for ThisThread {
+        // A thread-critical table is never written through the fast path (see `fast_write`).
+        const SCOPES_IN_PLACE: bool = false;
+
         #[inline]
         fn read<R>(_: Token, f: impl FnOnce(Option<&Table<Self>>) -> R) -> R {
             crate::thread_critical::read(f)

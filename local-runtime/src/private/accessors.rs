@@ -315,12 +315,12 @@ pub fn scope<M: Mode, V: Values, T, F: IntoFuture>(
 ///
 /// The fast path makes the child in place: where a write could change the current table in
 /// place (no reader, no other context sharing the table or the struct's values, see
-/// [`write_slot`]), the field's value is swapped in place without marking the struct written,
-/// `f` runs in a frame that holds a second reference to that table, and the previous value
-/// is swapped back when `f` returns or unwinds. The second reference makes the table shared
-/// while `f` runs, so whatever `f` writes goes to a private copy (the frame's), and a
-/// snapshot `f` takes keeps the table as `f` saw it: putting the value back then copies the
-/// caller's table instead of changing it. Elsewhere the child is built as a copy.
+/// [`write_slot`]), the field's value is swapped in place without marking the struct written;
+/// `f` runs with a second reference to that table held aside, which makes the table shared,
+/// so whatever `f` writes goes to a private copy and a snapshot `f` takes keeps the table as
+/// `f` saw it; at the end the held reference is current again, and the previous value is
+/// swapped back (in place, unless `f` kept a snapshot: then into a copy). Elsewhere the child
+/// is built as a copy and installed as a frame ([`Override`]).
 pub fn sync_scope<M: Mode, V: Values, T, R>(
     key: &'static StructKey<V, M>,
     field: impl Fn(&mut V) -> &mut Slot<T, M> + Copy,
@@ -328,6 +328,9 @@ pub fn sync_scope<M: Mode, V: Values, T, R>(
     value: T,
     f: impl FnOnce() -> R,
 ) -> R {
+    if !M::SCOPES_IN_PLACE {
+        return with_field_set(key, field, proof, value).run(f);
+    }
     // SAFETY: the closure only moves values in and out of the slot (a new cell for an unset
     // slot); it displaces nothing, and runs no user code.
     let swapped = unsafe {
@@ -340,33 +343,36 @@ pub fn sync_scope<M: Mode, V: Values, T, R>(
     };
     match swapped {
         Ok(saved) => {
-            let _put_back = PutBackScoped {
+            let _scope = ScopeInPlace {
+                entered: Some(with_state(|state| state.enter_scope_in_place())),
                 key,
                 field,
                 proof,
                 saved: Some(saved),
             };
-            let table = with_state(|state| state.snapshot());
-            Override { table, tc: None }.run(f)
+            f()
         }
         Err(value) => with_field_set(key, field, proof, value).run(f),
     }
 }
 
-/// Puts back, when dropped (also during an unwind), what a scoped override made in place took
-/// out of the field (see [`sync_scope`]).
-struct PutBackScoped<M: Mode, V: Values, T, F: Fn(&mut V) -> &mut Slot<T, M>> {
+/// Ends a scoped override made in place (see [`sync_scope`]) when dropped, also during an
+/// unwind: makes the caller's table current again and puts back what was taken out of the
+/// field.
+struct ScopeInPlace<M: Mode, V: Values, T, F: Fn(&mut V) -> &mut Slot<T, M>> {
+    entered: Option<TableRef>,
     key: &'static StructKey<V, M>,
     field: F,
     proof: FieldProof<T, M>,
     saved: Option<Saved<T>>,
 }
 
-impl<M: Mode, V: Values, T, F: Fn(&mut V) -> &mut Slot<T, M>> Drop for PutBackScoped<M, V, T, F> {
+impl<M: Mode, V: Values, T, F: Fn(&mut V) -> &mut Slot<T, M>> Drop for ScopeInPlace<M, V, T, F> {
     fn drop(&mut self) {
-        let Some(saved) = self.saved.take() else {
+        let (Some(entered), Some(saved)) = (self.entered.take(), self.saved.take()) else {
             return;
         };
+        let left = with_state(|state| state.leave_scope_in_place(entered));
         let (key, field, proof) = (self.key, &self.field, self.proof);
         // SAFETY: as in `sync_scope`: values moved in and out, the override returned to be
         // dropped below.
@@ -381,16 +387,18 @@ impl<M: Mode, V: Values, T, F: Fn(&mut V) -> &mut Slot<T, M>> Drop for PutBackSc
         let displaced = match fast {
             Ok(displaced) => Some(displaced),
             // `f` kept a snapshot: the caller's table, or the struct's values, are shared now.
-            // This is the same frame of the same task as the swap, with no reader of its own
-            // (readers nest), so the write is not refused; if it ever were, the values are
-            // dropped rather than panicking, which could abort during an unwind.
+            // This is the frame and task of the swap, with no reader of its own (readers
+            // nest), so the write is not refused; if it ever were, the values are dropped
+            // rather than panicking, which could abort during an unwind.
             Err(saved) => write_current(saved, |table, refs, saved| {
                 field(Table::entry_mut_unmarked(table, key, refs)).restore(proof, saved)
             })
             .ok(),
         };
-        // The override's value, dropped once the thread state is released.
+        // The override's value, then what `f` wrote, dropped once the caller's context is as
+        // it was and the thread state is released.
         drop(displaced);
+        drop(left);
     }
 }
 

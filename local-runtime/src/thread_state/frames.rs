@@ -5,6 +5,7 @@ use super::{
     BLOCKING, BORROWED, DEFAULT_BORROWED, NAMESPACE, State, TC_BOUND, TC_TOUCHED, TaskId,
     current_task,
 };
+use crate::cow_arc::CowArc;
 use crate::table::TableRef;
 
 /// `State::frames` units: any guard, a guard polling a future.
@@ -116,6 +117,42 @@ impl State {
             // namespace may have been allocated or touched meanwhile, which stays.
             self.tc.set((now & !BLOCKING) | (saved.tc & BLOCKING));
             None
+        }
+    }
+}
+
+impl State {
+    /// Begins a scoped override made in place (`sync_scope_<field>`, see
+    /// `private/accessors.rs`), whose caller has just changed the current table in place: counts
+    /// as a frame, and returns a second reference to the current table, which stays current
+    /// but shared, so that what the scope's code writes goes to a private copy.
+    ///
+    /// The caller checked that no reader borrows the current table ([`State::fast_writable`]);
+    /// the scope's own readers nest inside it.
+    #[inline]
+    pub(crate) fn enter_scope_in_place(&self) -> TableRef {
+        self.frames.set(self.frames.get() + FRAME);
+        // SAFETY: a read of the pointer, to clone it; nothing holds `&mut` to `current` now.
+        unsafe { (**self.current.get()).clone() }
+    }
+
+    /// Ends a scope begun by [`State::enter_scope_in_place`]: `entered` (the reference it
+    /// returned) is current again. Returns the table the scope's code left current if that is
+    /// another one (a private copy it wrote), to be dropped once the thread state is released;
+    /// `None` if it is the same, in which case this drops the second reference (a count
+    /// decrement: the current context still holds the table, so no user code runs).
+    #[inline]
+    pub(crate) fn leave_scope_in_place(&self, mut entered: TableRef) -> TableRef {
+        self.swap_current(&mut entered);
+        self.frames.set(self.frames.get() - FRAME);
+        // SAFETY: a read of the pointer, to compare it; nothing holds `&mut` to `current` now.
+        let current: &TableRef = unsafe { &*self.current.get() };
+        match (current, &entered) {
+            (Some(current), Some(left)) if CowArc::ptr_eq(current, left) => {
+                drop(entered);
+                None
+            }
+            _ => entered,
         }
     }
 }
