@@ -60,6 +60,21 @@ mod sealed {
             f: impl FnOnce(&mut Table<Self>, A) -> Result<R, A>,
         ) -> Result<R, A>;
 
+        /// [`Sealed::fast_write`] for a write right after an earlier one in the same frame and
+        /// task, with no frame or reader begun since (the end of a scoped override made in
+        /// place): the checks that cannot have changed (the task, the root context) are
+        /// skipped.
+        ///
+        /// # Safety
+        ///
+        /// As for [`Sealed::write`], and the caller's earlier [`Sealed::fast_write`] in this
+        /// same frame and task succeeded.
+        unsafe fn fast_write_again<A, R>(
+            token: Token,
+            arg: A,
+            f: impl FnOnce(&mut Table<Self>, A) -> Result<R, A>,
+        ) -> Result<R, A>;
+
         /// A child of the current context (with its thread-critical namespace) in which
         /// `edit` has changed this mode's table: what scoped overrides run in.
         fn override_current(
@@ -93,6 +108,20 @@ mod sealed {
         ) -> Result<R, A> {
             // SAFETY: `f` keeps `fast_writable`'s contract (ours, passed on to the caller).
             crate::thread_state::with_state(|state| match unsafe { state.fast_writable() } {
+                Some(table) => f(table, arg),
+                None => Err(arg),
+            })
+        }
+
+        #[inline(always)]
+        unsafe fn fast_write_again<A, R>(
+            _: Token,
+            arg: A,
+            f: impl FnOnce(&mut Table<Self>, A) -> Result<R, A>,
+        ) -> Result<R, A> {
+            // SAFETY: `f` keeps `fast_writable_again`'s contract, and the caller's earlier fast
+            // write makes its precondition hold (ours, passed on to the caller).
+            crate::thread_state::with_state(|state| match unsafe { state.fast_writable_again() } {
                 Some(table) => f(table, arg),
                 None => Err(arg),
             })
@@ -134,6 +163,15 @@ mod sealed {
             _: impl FnOnce(&mut Table<Self>, A) -> Result<R, A>,
         ) -> Result<R, A> {
             // Thread-critical writes look their namespace up in a map: always the general path.
+            Err(arg)
+        }
+
+        #[inline(always)]
+        unsafe fn fast_write_again<A, R>(
+            _: Token,
+            arg: A,
+            _: impl FnOnce(&mut Table<Self>, A) -> Result<R, A>,
+        ) -> Result<R, A> {
             Err(arg)
         }
 

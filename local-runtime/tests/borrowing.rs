@@ -338,3 +338,45 @@ fn a_panicking_drop_of_a_value_released_during_an_unwind_does_not_abort() {
     .join()
     .unwrap();
 }
+
+#[test]
+fn a_scoped_override_made_in_place_restores_the_value_and_drops_each_value_once() {
+    let drops = Arc::new(AtomicUsize::new(0));
+    Local::set_text("caller".into());
+    Local::set_counted(Counted(drops.clone(), 1));
+    // In place: nothing shares the table; the override's value is dropped when it ends.
+    let seen = Local::sync_scope_counted(Counted(drops.clone(), 2), || {
+        // A write inside copies the table: the caller's stays as it was.
+        Local::set_text("inside".into());
+        Local::with_counted(|counted| counted.unwrap().1)
+    });
+    assert_eq!(seen, 2);
+    assert_eq!(drops.load(Ordering::SeqCst), 1);
+    assert_eq!(Local::text().as_deref(), Some("caller"));
+    // A snapshot taken inside keeps the override; the caller's value is put back in a copy.
+    let kept = Local::sync_scope_counted(Counted(drops.clone(), 3), Context::current);
+    assert_eq!(Local::with_counted(|counted| counted.unwrap().1), 1);
+    assert_eq!(
+        kept.run(|| Local::with_counted(|counted| counted.unwrap().1)),
+        3
+    );
+    drop(kept);
+    assert_eq!(drops.load(Ordering::SeqCst), 2);
+    // Inside a borrow of the same field, the override is a copy: the borrow stays valid.
+    Local::with_counted(|outer| {
+        let outer = outer.unwrap();
+        Local::sync_scope_counted(Counted(drops.clone(), 4), || {
+            assert_eq!(Local::with_counted(|counted| counted.unwrap().1), 4);
+        });
+        assert_eq!(outer.1, 1);
+    });
+    // A panic inside: the value is put back while it unwinds.
+    let result = std::panic::catch_unwind(|| {
+        Local::sync_scope_counted(Counted(drops.clone(), 5), || panic!("inside the override"))
+    });
+    assert!(result.is_err());
+    assert_eq!(Local::with_counted(|counted| counted.unwrap().1), 1);
+    assert_eq!(drops.load(Ordering::SeqCst), 4);
+    Local::clear();
+    assert_eq!(drops.load(Ordering::SeqCst), 5);
+}

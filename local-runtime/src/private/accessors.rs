@@ -41,16 +41,21 @@ pub fn with<M: Mode, V: Values, T, R>(
     field: impl FnOnce(&V) -> &Slot<T, M>,
     f: impl FnOnce(Option<&T>) -> R,
 ) -> R {
-    M::read(Token::new(), |table| {
-        // Begun before the borrow is handed out (no user code runs since the table was looked
-        // up) and ended after `f` returned: writes made by `f` (or by a `Clone` it calls) leave
-        // the borrowed value alone (see `thread_state/`). Begun after the lookup, so that the
-        // D8 check there (a call into tokio) keeps nothing alive across it.
-        let _read = with_state(|state| state.read_scope());
+    // Begun before the borrow is handed out (no user code runs since the table was looked up)
+    // and ended after `f` returned: writes made by `f` (or by a `Clone` it calls) leave the
+    // borrowed value alone (see `thread_state/`). Begun after the lookup, so that the D8 check
+    // there (a call into tokio) keeps nothing alive across it; ended outside `M::read`, once
+    // no reference into the table is alive, since ending it may free tables that `f`'s
+    // writes displaced.
+    let mut read = None;
+    let result = M::read(Token::new(), |table| {
+        read = Some(with_state(|state| state.read_scope()));
         f(table
             .and_then(|table| table.get(key))
             .and_then(|values| field(values).get()))
-    })
+    });
+    drop(read);
+    result
 }
 
 /// Calls `f` with a borrow of the field's current value, or of `default()` if it is unset.
@@ -343,14 +348,18 @@ pub fn sync_scope<M: Mode, V: Values, T, R>(
     };
     match swapped {
         Ok(saved) => {
-            let _scope = ScopeInPlace {
+            let mut scope = ScopeInPlace {
                 entered: Some(with_state(|state| state.enter_scope_in_place())),
                 key,
                 field,
                 proof,
                 saved: Some(saved),
             };
-            f()
+            let result = f();
+            // Ended here rather than by the guard's `Drop` (which is left for unwinding), so
+            // that the field's projection is inlined.
+            scope.end();
+            result
         }
         Err(value) => with_field_set(key, field, proof, value).run(f),
     }
@@ -369,15 +378,24 @@ struct ScopeInPlace<M: Mode, V: Values, T, F: Fn(&mut V) -> &mut Slot<T, M>> {
 
 impl<M: Mode, V: Values, T, F: Fn(&mut V) -> &mut Slot<T, M>> Drop for ScopeInPlace<M, V, T, F> {
     fn drop(&mut self) {
+        self.end();
+    }
+}
+
+impl<M: Mode, V: Values, T, F: Fn(&mut V) -> &mut Slot<T, M>> ScopeInPlace<M, V, T, F> {
+    /// Ends the scope (once: it does nothing the second time).
+    #[inline(always)]
+    fn end(&mut self) {
         let (Some(entered), Some(saved)) = (self.entered.take(), self.saved.take()) else {
             return;
         };
         let left = with_state(|state| state.leave_scope_in_place(entered));
         let (key, field, proof) = (self.key, &self.field, self.proof);
         // SAFETY: as in `sync_scope`: values moved in and out, the override returned to be
-        // dropped below.
+        // dropped below. The swap's fast write was in this frame and task, and the scope's
+        // own frames and readers have ended (they nest).
         let fast = unsafe {
-            M::fast_write(Token::new(), saved, |table, saved| {
+            M::fast_write_again(Token::new(), saved, |table, saved| {
                 match table.unique_entry_unmarked(key) {
                     Some(values) => field(values).restore_in_place(saved),
                     None => Err(saved),

@@ -357,6 +357,25 @@ impl State {
         current.as_mut()?.get_mut()
     }
 
+    /// [`State::fast_writable`] without the checks that cannot have changed since an earlier
+    /// fast write in the same frame (the task, the root context).
+    ///
+    /// # Safety
+    ///
+    /// As for [`State::fast_writable`]; and [`State::fast_writable`] returned a table earlier
+    /// in this same frame and task, with no frame or reader begun since that has not ended.
+    #[inline(always)]
+    #[allow(clippy::mut_from_ref)]
+    pub(crate) unsafe fn fast_writable_again(&self) -> Option<&mut Table> {
+        if self.reads.get() & DEFAULT_BORROWED != 0 {
+            return None;
+        }
+        // SAFETY: as in `fast_writable`: no reader borrows the current table, and the caller
+        // holds the reference only while it runs no user code.
+        let current = unsafe { &mut **self.current.get() };
+        current.as_mut()?.get_mut()
+    }
+
     /// Mutable access to the current context, or why writing is refused here.
     ///
     /// # Safety
