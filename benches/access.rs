@@ -276,6 +276,18 @@ fn writes(c: &mut Criterion) {
     // Scoped overrides: set for the duration of a closure, then restore.
     let mut group = c.benchmark_group("scope/u64");
     task.run(|| {
+        // `task` keeps its table: inside `run` it is shared until the first write, as in a
+        // task just spawned. The override is then built as a copy.
+        group.bench_function("ctxlocal/task/sync_scope_id + read (context shared)", |b| {
+            b.iter(|| {
+                Req::sync_scope_id(black_box(9), || {
+                    black_box(Req::with_id(|v| v.copied().unwrap_or(0)))
+                })
+            })
+        });
+        // A write gives the running code a table of its own, as a task has once it wrote (or
+        // when nothing snapshotted its context): the override is made in place.
+        Req::set_id(1);
         group.bench_function("ctxlocal/task/sync_scope_id + read", |b| {
             b.iter(|| {
                 Req::sync_scope_id(black_box(9), || {

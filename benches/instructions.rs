@@ -250,6 +250,15 @@ ops! {
         op_sync_scope_id_read -> u64 =
             Req::sync_scope_id(black_box(9), || Req::with_id(|v| v.copied().unwrap_or(0))),
             "scoped override: ctxlocal {place} `sync_scope_id(v, || with_id(..))`";
+        op_sync_scope_id_read_shared -> u64 = {
+            // A context a snapshot shares (a task just spawned, `Context::run` of a kept
+            // `Context`): the override is built as a copy. The snapshot is counted too.
+            let snapshot = Context::current();
+            let read = Req::sync_scope_id(black_box(9), || Req::with_id(|v| v.copied().unwrap_or(0)));
+            drop(black_box(snapshot));
+            read
+        },
+            "scoped override: ctxlocal {place} `sync_scope_id(..)` in a context a snapshot shares (`Context::current()` + drop included)";
     }
     Anywhere {
         op_tokio_sync_scope_read -> u64 =

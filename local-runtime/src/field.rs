@@ -90,8 +90,10 @@ impl<T, M> Clone for Slot<T, M> {
 
 /// What a scoped override made in place took out of a slot, to put back when it ends.
 pub(crate) enum Saved<T> {
-    /// The previous value.
+    /// The previous value, moved out of the slot's own cell.
     Value(T),
+    /// The previous value's cell, shared with another context.
+    Cell(CowArc<T>),
     /// The slot was unset.
     Unset,
 }
@@ -151,28 +153,28 @@ impl<T, M> Slot<T, M> {
     #[cold]
     #[inline(never)]
     fn set_new_cell(&mut self, value: T) -> Displaced<T> {
-        Displaced::Pointer(self.value.replace(CowArc::new(value)))
+        Displaced::Pointer(self.replace_cell(value))
     }
 
-    /// For a scoped override made in place (`sync_scope`): puts `value` in the slot if that
-    /// changes no cell another context shares, and returns what to put back; otherwise hands
-    /// `value` back.
+    /// Puts `value` in a new cell; returns the previous cell.
     #[inline]
-    pub(crate) fn swap_for_scope(
-        &mut self,
-        proof: FieldProof<T, M>,
-        value: T,
-    ) -> Result<Saved<T>, T> {
-        match &mut self.value {
-            None => {
-                // Unset: nothing to displace.
-                drop(self.set(proof, value));
-                Ok(Saved::Unset)
-            }
-            Some(cell) => match cell.get_mut() {
-                Some(current) => Ok(Saved::Value(core::mem::replace(current, value))),
-                None => Err(value),
-            },
+    fn replace_cell(&mut self, value: T) -> Option<CowArc<T>> {
+        self.value.replace(CowArc::new(value))
+    }
+
+    /// For a scoped override made in place (`sync_scope`): puts `value` in the slot, in place
+    /// if its cell is not shared with another context (else in a new cell, leaving the shared
+    /// one untouched), and returns what to put back.
+    #[inline]
+    pub(crate) fn swap_for_scope(&mut self, proof: FieldProof<T, M>, value: T) -> Saved<T> {
+        if let Some(current) = self.value.as_mut().and_then(CowArc::get_mut) {
+            return Saved::Value(core::mem::replace(current, value));
+        }
+        // `proof` is what lets a `T` into this slot (see `set`).
+        let _ = proof;
+        match self.replace_cell(value) {
+            Some(shared) => Saved::Cell(shared),
+            None => Saved::Unset,
         }
     }
 
@@ -182,6 +184,7 @@ impl<T, M> Slot<T, M> {
     pub(crate) fn restore_in_place(&mut self, saved: Saved<T>) -> Result<Displaced<T>, Saved<T>> {
         match saved {
             Saved::Unset => Ok(Displaced::Pointer(self.value.take())),
+            Saved::Cell(shared) => Ok(Displaced::Pointer(self.value.replace(shared))),
             Saved::Value(old) => match self.value.as_mut().and_then(CowArc::get_mut) {
                 Some(current) => Ok(Displaced::Value(core::mem::replace(current, old))),
                 None => Err(Saved::Value(old)),
@@ -194,6 +197,7 @@ impl<T, M> Slot<T, M> {
     pub(crate) fn restore(&mut self, proof: FieldProof<T, M>, saved: Saved<T>) -> Displaced<T> {
         match saved {
             Saved::Unset => Displaced::Pointer(self.value.take()),
+            Saved::Cell(shared) => Displaced::Pointer(self.value.replace(shared)),
             Saved::Value(old) => self.set(proof, old),
         }
     }

@@ -125,6 +125,7 @@ pub use thread_sensitive::{ThreadSensitiveContext, thread_sensitive_context};
 /// guarantees, may change in any release.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::cell_pool::release_cached_cells;
     pub use crate::checks::{Storable, storable};
     pub use crate::field::{ContextValue, DebugField, FieldProof, Slot, assert_debug};
     pub use crate::hooks::{StructHooks, VisitFields, registered, visit_trace_fields};

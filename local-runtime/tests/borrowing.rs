@@ -377,6 +377,19 @@ fn a_scoped_override_made_in_place_restores_the_value_and_drops_each_value_once(
     assert!(result.is_err());
     assert_eq!(Local::with_counted(|counted| counted.unwrap().1), 1);
     assert_eq!(drops.load(Ordering::SeqCst), 4);
-    Local::clear();
+    // In a context a snapshot shares: the table and values are copied first, the snapshot's
+    // cell is put back afterwards.
+    let shared = Context::current();
+    let seen = Local::sync_scope_counted(Counted(drops.clone(), 6), || {
+        Local::with_counted(|counted| counted.unwrap().1)
+    });
+    assert_eq!(seen, 6);
     assert_eq!(drops.load(Ordering::SeqCst), 5);
+    assert_eq!(
+        shared.run(|| Local::with_counted(|counted| counted.unwrap().1)),
+        1
+    );
+    drop(shared);
+    Local::clear();
+    assert_eq!(drops.load(Ordering::SeqCst), 6);
 }

@@ -251,3 +251,50 @@ async fn sync_scope_inside_a_bridge_is_not_written_back_over_the_callers_writes(
         .await;
     assert_eq!(user.as_deref(), Some("carol"));
 }
+
+#[test]
+fn sync_scope_in_a_context_others_share_changes_none_of_them() {
+    let ctx = ctxlocal::Context::empty().with(Local {
+        user: "alice".into(),
+        id: 1,
+    });
+    let kept = ctx.clone();
+    ctx.run(|| {
+        // Inside `run` the table is shared with `ctx` and `kept`: the override copies it first.
+        let (inside, seen_by_kept) =
+            Local::sync_scope_user("bob".into(), || (Local::user(), kept.run(Local::user)));
+        assert_eq!(inside.as_deref(), Some("bob"));
+        assert_eq!(seen_by_kept.as_deref(), Some("alice"));
+        assert_eq!(Local::user().as_deref(), Some("alice"));
+        // A second override finds the copy private.
+        let again = Local::sync_scope_user("carol".into(), Local::user);
+        assert_eq!(again.as_deref(), Some("carol"));
+        assert_eq!(Local::user().as_deref(), Some("alice"));
+    });
+    assert_eq!(ctx.run(Local::user).as_deref(), Some("alice"));
+    assert_eq!(
+        kept.run(|| (Local::user(), Local::id())),
+        (Some("alice".to_owned()), Some(1))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_scope_in_a_just_spawned_task_leaves_its_parent_alone() {
+    let parent = ctxlocal::Context::empty().with(Local {
+        user: "parent".into(),
+        id: 1,
+    });
+    let (in_child, parent_during) = parent
+        .scope(async {
+            let child = ctxlocal::spawn(async {
+                // The child's context is still the parent's snapshot here.
+                Local::sync_scope_user("child".into(), Local::user)
+            });
+            let in_child = child.await.unwrap();
+            (in_child, Local::user())
+        })
+        .await;
+    assert_eq!(in_child.as_deref(), Some("child"));
+    assert_eq!(parent_during.as_deref(), Some("parent"));
+    assert_eq!(parent.run(Local::user).as_deref(), Some("parent"));
+}

@@ -336,16 +336,20 @@ pub fn sync_scope<M: Mode, V: Values, T, R>(
     if !M::SCOPES_IN_PLACE {
         return with_field_set(key, field, proof, value).run(f);
     }
-    // SAFETY: the closure only moves values in and out of the slot (a new cell for an unset
-    // slot); it displaces nothing, and runs no user code.
+    // SAFETY: the closure only moves values in and out of the slot (a new cell if it has none
+    // of its own); it displaces nothing, and runs no user code.
     let swapped = unsafe {
         M::fast_write(Token::new(), value, |table, value| {
             match table.unique_entry_unmarked(key) {
-                Some(values) => field(values).swap_for_scope(proof, value),
+                Some(values) => Ok(field(values).swap_for_scope(proof, value)),
                 None => Err(value),
             }
         })
     };
+    // A table or values a snapshot shares are first copied, as a write would (without marking
+    // the struct written: the caller's values do not change); later overrides in this context
+    // then find them private.
+    let swapped = swapped.or_else(|value| make_private_and_swap(key, field, proof, value));
     match swapped {
         Ok(saved) => {
             let mut scope = ScopeInPlace {
@@ -362,6 +366,30 @@ pub fn sync_scope<M: Mode, V: Values, T, R>(
             result
         }
         Err(value) => with_field_set(key, field, proof, value).run(f),
+    }
+}
+
+/// The general path of [`sync_scope`]'s swap: makes the current table and the struct's values
+/// private, then swaps. Hands `value` back where the child must be built as a copy instead: no
+/// values of the struct here (an override in place would leave an empty entry behind), or
+/// writing refused (untracked work, rule D8).
+#[cold]
+#[inline(never)]
+fn make_private_and_swap<M: Mode, V: Values, T>(
+    key: &'static StructKey<V, M>,
+    field: impl Fn(&mut V) -> &mut Slot<T, M>,
+    proof: FieldProof<T, M>,
+    value: T,
+) -> Result<Saved<T>, T> {
+    let swapped = write_current(value, |table, refs, value| {
+        if table.as_ref().and_then(|table| table.get(key)).is_none() {
+            return Err(value);
+        }
+        Ok(field(Table::entry_mut_unmarked(table, key, refs)).swap_for_scope(proof, value))
+    });
+    match swapped {
+        Ok(swapped) => swapped,
+        Err((_, value)) => Err(value),
     }
 }
 
