@@ -45,7 +45,7 @@ LAYERS = [
     ["future"],
     # 9. everything built on top
     ["propagation"],
-    ["private", "private::accessors"],
+    ["private", "private::accessors", "private::accessors::scope_in_place"],
     # what spawned work carries besides its context: the span, the OpenTelemetry context
     ["observe"],
     ["thread_sensitive"],

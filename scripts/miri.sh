@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the runtime's unit tests and its borrowing tests under Miri, which checks the `unsafe`
-# code (cow_arc.rs, table/) and the borrowing rules of thread_state/ and thread_critical.rs for undefined
+# code (cell_pool.rs, cow_arc.rs, table/) and the borrowing rules of thread_state/ and thread_critical.rs for undefined
 # behaviour and leaks. Needs a nightly toolchain with the `miri` and `rust-src` components: it
 # installs them with rustup when they are missing, and only when that is impossible (no rustup,
 # no network) says so and exits successfully. `.ci/run` calls it.

@@ -10,7 +10,8 @@
 //! it with `scripts/layers.py`). From the bottom:
 //!
 //! 1. **Cells and modes.** `cow_arc.rs` is the reference-counted, copy-on-write cell behind
-//!    every value and every table (and its type-erased form); `mode.rs` names the two storage
+//!    every value and every table (and its type-erased form), whose memory comes from
+//!    `cell_pool.rs`, a small per-thread cache of freed cells; `mode.rs` names the two storage
 //!    modes (`AnyThread`, `ThisThread`); `error.rs` is [`AccessError`]; above them
 //!    `strict.rs`, the [`strict`] mode switch (rule E5), then `hooks.rs`, which lets structs
 //!    offer their `#[local(trace)]` fields to log integrations, and `trace_value.rs`, which
@@ -22,8 +23,9 @@
 //! 2. **One struct's values.** `field.rs`: a field's [`Slot`](__private::Slot) and what a write
 //!    displaces from it; `struct_key.rs`: a struct's key and its values table (`Values`);
 //!    above them `checks.rs`, the bounds on field types that fail with one error each.
-//! 3. **A context's contents.** `table/`: the table of every struct's values in one context,
-//!    copied per struct on write, with the write marks a bridge uses to copy changes back.
+//! 3. **A context's contents.** `table/`: the table of every struct's values in one context
+//!    (its entries array in `table/entries.rs`), copied per struct on write, with the write
+//!    marks a bridge uses to copy changes back.
 //! 4. **A thread's state.** `thread_state.rs`: which table is current, which frame installed
 //!    it (and for which tokio task), and the borrowing rules that let readers lend `&T`s while
 //!    writes happen.
@@ -49,8 +51,8 @@
 //!    `log.rs`, `propagation.rs` with `baggage/`, and `otel/` (the propagator and the span
 //!    processor) on top of `baggage/`.
 //!
-//! `unsafe` code lives in `cow_arc.rs` (the cells), `table/` (the typed view of erased
-//! entries), `thread_state.rs` and `thread_critical.rs` (access to thread state under the
+//! `unsafe` code lives in `cell_pool.rs` and `cow_arc.rs` (the cells and their memory),
+//! `table/` (the typed view of erased entries, and their array), `thread_state.rs` and `thread_critical.rs` (access to thread state under the
 //! borrowing rules `thread_state.rs` documents) and `hooks.rs` (a static list). Every block has
 //! a `// SAFETY:` comment, every function whose soundness rests on its caller is an
 //! `unsafe fn` with a `# Safety` section, and `scripts/miri.sh` (run by CI) checks the unit
