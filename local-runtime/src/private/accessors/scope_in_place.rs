@@ -11,14 +11,14 @@ use crate::thread_state::with_state;
 /// Runs `f` in a child context where the field is set to `value`.
 ///
 /// Made in place where the current table can be made private (not borrowed by a reader, see
-/// [`write_slot`](super::write_slot); a table or values a snapshot shares are copied first, as
+/// `write_slot`; a table or values a snapshot shares are copied first, as
 /// a write would, without marking the struct written): the field's value is swapped in, and
 /// `f` runs with a second reference to that table held aside, which makes the table shared,
 /// so whatever `f` writes goes to a private copy and a snapshot `f` takes keeps the table as
 /// `f` saw it; at the end the held reference is current again, and the previous value is
 /// swapped back (in place, unless `f` kept a snapshot: then into a copy). Elsewhere (no values
 /// of the struct here, untracked work, thread-critical fields) the child is built as a copy
-/// and installed as a frame ([`Override`](crate::context::Override)).
+/// and installed as a frame (`Override`).
 pub fn sync_scope<M: Mode, V: Values, T, R>(
     key: &'static StructKey<V, M>,
     field: impl Fn(&mut V) -> &mut Slot<T, M> + Copy,
