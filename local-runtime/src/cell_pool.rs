@@ -204,6 +204,30 @@ pub(crate) unsafe fn free(cell: NonNull<u8>, layout: Layout) {
     }
 }
 
+/// Gives memory from [`allocate`] back when dropped: made before the value in it is dropped,
+/// so that the memory is freed also when that value's `Drop` panics.
+pub(crate) struct FreeOnDrop {
+    cell: NonNull<u8>,
+    layout: Layout,
+}
+
+impl FreeOnDrop {
+    /// # Safety
+    ///
+    /// `cell` must come from [`allocate`] with this `layout`, not be freed yet, and not be used
+    /// once the guard is dropped.
+    pub(crate) unsafe fn new(cell: NonNull<u8>, layout: Layout) -> Self {
+        FreeOnDrop { cell, layout }
+    }
+}
+
+impl Drop for FreeOnDrop {
+    fn drop(&mut self) {
+        // SAFETY: `new`'s contract.
+        unsafe { free(self.cell, self.layout) }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -61,16 +61,9 @@ unsafe fn drop_cell<T>(ptr: NonNull<Header>) {
 ///
 /// `cell` must have been made by [`CowArc::new`] and nothing may use it afterwards.
 unsafe fn free_cell<T>(cell: NonNull<Cell<T>>) {
-    /// Gives the memory back when dropped: after the value, or while its panic unwinds.
-    struct Memory(NonNull<u8>, Layout);
-    impl Drop for Memory {
-        fn drop(&mut self) {
-            // SAFETY: made by `cell_pool::allocate` with this layout (`CowArc::with_hook`);
-            // the value in it is gone by now.
-            unsafe { cell_pool::free(self.0, self.1) }
-        }
-    }
-    let _memory = Memory(cell.cast(), Layout::new::<Cell<T>>());
+    // SAFETY: made by `cell_pool::allocate` with this layout (`CowArc::with_hook`); nothing
+    // uses it after this call (the caller's contract).
+    let _memory = unsafe { cell_pool::FreeOnDrop::new(cell.cast(), Layout::new::<Cell<T>>()) };
     // SAFETY: the cell holds an initialised value that nothing else refers to (the caller's
     // contract); it is dropped once, here.
     unsafe { core::ptr::drop_in_place(cell.as_ptr()) }

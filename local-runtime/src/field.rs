@@ -153,52 +153,40 @@ impl<T, M> Slot<T, M> {
     #[cold]
     #[inline(never)]
     fn set_new_cell(&mut self, value: T) -> Displaced<T> {
-        Displaced::Pointer(self.replace_cell(value))
+        Displaced::Pointer(self.value.replace(CowArc::new(value)))
     }
 
-    /// Puts `value` in a new cell; returns the previous cell.
-    #[inline]
-    fn replace_cell(&mut self, value: T) -> Option<CowArc<T>> {
-        self.value.replace(CowArc::new(value))
-    }
-
-    /// For a scoped override made in place (`sync_scope`): puts `value` in the slot, in place
-    /// if its cell is not shared with another context (else in a new cell, leaving the shared
-    /// one untouched), and returns what to put back.
+    /// For a scoped override made in place (`sync_scope`): [`Slot::set`], keeping what it
+    /// displaced to put back when the override ends.
     #[inline]
     pub(crate) fn swap_for_scope(&mut self, proof: FieldProof<T, M>, value: T) -> Saved<T> {
-        if let Some(current) = self.value.as_mut().and_then(CowArc::get_mut) {
-            return Saved::Value(core::mem::replace(current, value));
-        }
-        // `proof` is what lets a `T` into this slot (see `set`).
-        let _ = proof;
-        match self.replace_cell(value) {
-            Some(shared) => Saved::Cell(shared),
-            None => Saved::Unset,
+        match self.set(proof, value) {
+            Displaced::Value(previous) => Saved::Value(previous),
+            Displaced::Pointer(Some(shared)) => Saved::Cell(shared),
+            Displaced::Pointer(None) => Saved::Unset,
         }
     }
 
-    /// Puts back what [`Slot::swap_for_scope`] took out, in place if the slot's cell is not
-    /// shared (else hands `saved` back); returns the override, to drop.
+    /// Puts back what [`Slot::swap_for_scope`] took out, without a new cell (else hands the
+    /// previous value back: the override's cell is shared now); returns the override, to drop.
     #[inline]
-    pub(crate) fn restore_in_place(&mut self, saved: Saved<T>) -> Result<Displaced<T>, Saved<T>> {
+    pub(crate) fn restore_in_place(&mut self, saved: Saved<T>) -> Result<Displaced<T>, T> {
         match saved {
             Saved::Unset => Ok(Displaced::Pointer(self.value.take())),
             Saved::Cell(shared) => Ok(Displaced::Pointer(self.value.replace(shared))),
-            Saved::Value(old) => match self.value.as_mut().and_then(CowArc::get_mut) {
-                Some(current) => Ok(Displaced::Value(core::mem::replace(current, old))),
-                None => Err(Saved::Value(old)),
+            Saved::Value(previous) => match self.value.as_mut().and_then(CowArc::get_mut) {
+                Some(current) => Ok(Displaced::Value(core::mem::replace(current, previous))),
+                None => Err(previous),
             },
         }
     }
 
-    /// Puts back what [`Slot::swap_for_scope`] took out, whether the slot's cell is shared or
-    /// not; returns the override, to drop.
+    /// Puts back what [`Slot::swap_for_scope`] took out, in a new cell if need be; returns the
+    /// override, to drop.
     pub(crate) fn restore(&mut self, proof: FieldProof<T, M>, saved: Saved<T>) -> Displaced<T> {
-        match saved {
-            Saved::Unset => Displaced::Pointer(self.value.take()),
-            Saved::Cell(shared) => Displaced::Pointer(self.value.replace(shared)),
-            Saved::Value(old) => self.set(proof, old),
+        match self.restore_in_place(saved) {
+            Ok(displaced) => displaced,
+            Err(previous) => self.set(proof, previous),
         }
     }
 

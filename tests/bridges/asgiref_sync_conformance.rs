@@ -48,14 +48,12 @@
 use crate::support;
 
 use std::sync::mpsc;
-use std::thread::ThreadId;
 
 use ctxlocal::{SyncToAsync, async_local, async_to_sync, sync_to_async, thread_sensitive_context};
-use support::{catch_unwind_future, finishes_within, in_task, on_plain_thread, panic_message};
-
-fn here() -> ThreadId {
-    std::thread::current().id()
-}
+use support::{
+    DropReport, catch_unwind_future, finishes_within, here, in_task, on_plain_thread,
+    panic_message, two_worker_runtime,
+};
 
 /// asgiref's default `sync_to_async(f)`: thread-sensitive.
 fn ts<F, R>(f: F) -> SyncToAsync<F>
@@ -69,14 +67,6 @@ where
 /// A sync test: runs on a fresh plain thread, its "main thread", under a watchdog.
 fn sync_test<R: Send + 'static>(what: &str, f: impl FnOnce() -> R + Send + 'static) -> R {
     finishes_within(60, what, move || on_plain_thread(f))
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
 }
 
 #[test]
@@ -148,15 +138,6 @@ async fn thread_sensitive_context_without_sync_work() {
     in_task(thread_sensitive_context(async {})).await;
 }
 
-/// Reports the thread it is dropped on.
-struct DropReport(mpsc::Sender<ThreadId>);
-
-impl Drop for DropReport {
-    fn drop(&mut self) {
-        let _ = self.0.send(here());
-    }
-}
-
 #[async_local(thread_critical)]
 struct Held {
     report: DropReport,
@@ -165,7 +146,7 @@ struct Held {
 #[test]
 fn thread_sensitive_context_exit_does_not_block_the_runtime() {
     finishes_within(60, "exiting a context with a parked call", || {
-        let runtime = runtime();
+        let runtime = two_worker_runtime();
         let (dropped_tx, dropped_rx) = mpsc::channel();
         let (release_tx, release_rx) = tokio::sync::oneshot::channel::<()>();
         let call_thread = runtime.block_on(in_task(async move {
@@ -282,7 +263,7 @@ async fn sync_to_async_deadlock_ignored_with_exception() {
 fn sync_to_async_deadlock_raises_only_without_async_to_sync() {
     support::quiet_expected_panics();
     finishes_within(60, "sync_to_async_deadlock_raises", || {
-        let runtime = runtime();
+        let runtime = two_worker_runtime();
         runtime.block_on(in_task(async {
             // The view drives the async code with `async_to_sync`: the task's call runs on the
             // view's thread while it waits.
@@ -419,7 +400,7 @@ fn double_nested_task() {
 #[test]
 fn two_nested_tasks_with_waiting_calls_on_the_pool() {
     finishes_within(60, "two_nested_tasks_with_asyncio_run", || {
-        runtime().block_on(in_task(async {
+        two_worker_runtime().block_on(in_task(async {
             let (task0, task1) = ts(|| {
                 async_to_sync(async {
                     let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(3));

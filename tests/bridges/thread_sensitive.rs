@@ -16,7 +16,8 @@ use std::thread::ThreadId;
 
 use ctxlocal::{SyncToAsync, async_local, async_to_sync, sync_to_async, thread_sensitive_context};
 use support::{
-    catch_unwind_future, finishes_within, in_task, on_plain_thread, panic_message, poll_once,
+    DropReport, catch_unwind_future, finishes_within, here, in_task, on_plain_thread,
+    panic_message, poll_once, two_worker_runtime,
 };
 
 #[async_local]
@@ -31,10 +32,6 @@ struct Conn {
     name: String,
 }
 
-fn here() -> ThreadId {
-    std::thread::current().id()
-}
-
 fn thread_name() -> Option<String> {
     std::thread::current().name().map(str::to_owned)
 }
@@ -46,14 +43,6 @@ where
     R: Send + 'static,
 {
     sync_to_async(f).thread_sensitive()
-}
-
-fn multi_thread_runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
 }
 
 // ---- TS1: which thread ------------------------------------------------------------------------
@@ -374,7 +363,7 @@ async fn ts3_a_call_dropped_while_it_runs_finishes_but_its_writes_are_discarded(
 fn refusal_inside_a_call(inner: impl FnOnce() -> String + Send + 'static) -> String {
     support::quiet_expected_panics();
     finishes_within(60, "a call that would deadlock", || {
-        let runtime = multi_thread_runtime();
+        let runtime = two_worker_runtime();
         runtime.block_on(in_task(thread_sensitive_context(async move {
             let message = ts(inner).await;
             // The thread is free again afterwards.
@@ -406,7 +395,7 @@ fn ts4_a_call_polled_by_a_runtime_blocked_inside_a_call_of_its_flow_is_refused()
 fn ts4_a_call_made_on_another_thread_that_a_call_of_its_flow_waits_for_is_refused() {
     let message = refusal_inside_a_call(|| {
         // Workers of a runtime of its own poll the call, which carries the flow.
-        let runtime = multi_thread_runtime();
+        let runtime = two_worker_runtime();
         let refused = runtime
             .block_on(async { ctxlocal::spawn(ts(|| ())).await })
             .unwrap_err()
@@ -433,7 +422,7 @@ fn ts4_a_call_from_a_thread_spawned_and_joined_inside_a_call_of_its_flow_is_refu
 #[test]
 fn ts4_the_same_call_through_async_to_sync_runs_on_the_calls_own_thread() {
     let (outer, inner) = finishes_within(60, "async_to_sync inside a call", || {
-        multi_thread_runtime().block_on(in_task(thread_sensitive_context(async {
+        two_worker_runtime().block_on(in_task(thread_sensitive_context(async {
             ts(|| (here(), async_to_sync(async { ts(here).await }))).await
         })))
     });
@@ -444,7 +433,7 @@ fn ts4_the_same_call_through_async_to_sync_runs_on_the_calls_own_thread() {
 fn ts4_a_call_from_a_task_that_outlived_its_context_is_refused() {
     support::quiet_expected_panics();
     let message = finishes_within(60, "a call after the context ended", || {
-        multi_thread_runtime().block_on(in_task(async {
+        two_worker_runtime().block_on(in_task(async {
             let (go_tx, go_rx) = tokio::sync::oneshot::channel::<()>();
             let straggler = thread_sensitive_context(async move {
                 ts(|| ()).await;
@@ -471,7 +460,7 @@ fn ts4_a_call_from_a_task_that_outlived_its_context_is_refused() {
 #[test]
 fn ts4_a_call_from_a_task_that_outlived_async_to_sync_goes_to_the_enclosing_sync_thread() {
     let (context_thread, straggler) = finishes_within(60, "a call after async_to_sync", || {
-        let runtime = multi_thread_runtime();
+        let runtime = two_worker_runtime();
         runtime.block_on(in_task(thread_sensitive_context(async move {
             let (go_tx, go_rx) = tokio::sync::oneshot::channel::<()>();
             let (context_thread, straggler) = ts(move || {
@@ -506,15 +495,6 @@ async fn ts4_a_call_in_a_plain_tokio_task_is_refused_with_what_to_do() {
 
 // ---- TS5: a context's thread drops what it holds when the context ends -----------------------
 
-/// Reports the thread it is dropped on.
-struct DropReport(mpsc::Sender<ThreadId>);
-
-impl Drop for DropReport {
-    fn drop(&mut self) {
-        let _ = self.0.send(here());
-    }
-}
-
 #[async_local(thread_critical)]
 struct Held {
     report: DropReport,
@@ -523,7 +503,7 @@ struct Held {
 #[test]
 fn ts5_a_contexts_thread_critical_values_are_dropped_on_its_thread_when_it_ends() {
     finishes_within(60, "a context's values dropped", || {
-        let runtime = multi_thread_runtime();
+        let runtime = two_worker_runtime();
         let (dropped_tx, dropped_rx) = mpsc::channel();
         let context_thread = runtime.block_on(in_task(thread_sensitive_context(async move {
             ts(move || {
@@ -552,7 +532,7 @@ async fn ts5_nothing_made_in_one_context_is_seen_by_another() {
 #[test]
 fn ts5_a_context_dropped_while_a_call_runs_lets_it_finish_then_frees_its_thread() {
     finishes_within(60, "a dropped context", || {
-        let runtime = multi_thread_runtime();
+        let runtime = two_worker_runtime();
         let (started_tx, started_rx) = mpsc::channel::<()>();
         let (release_tx, release_rx) = mpsc::channel::<()>();
         let (dropped_tx, dropped_rx) = mpsc::channel();
@@ -637,7 +617,7 @@ fn ts6_each_request_of_a_thread_sensitive_layer_makes_all_its_calls_on_one_threa
     use tower::ServiceExt;
 
     const REQUESTS: u64 = 48;
-    let runtime = multi_thread_runtime();
+    let runtime = two_worker_runtime();
     let all = finishes_within(120, "thread-sensitive requests", move || {
         runtime.block_on(async {
             let service = thread_sensitive_service();
@@ -743,7 +723,7 @@ fn ts6_a_requests_thread_critical_values_are_dropped_on_its_thread_once_its_resp
     use tower::ServiceExt;
 
     finishes_within(60, "a request's values dropped", || {
-        let runtime = multi_thread_runtime();
+        let runtime = two_worker_runtime();
         let (dropped_tx, dropped_rx) = mpsc::channel();
         let dropped_tx = Arc::new(Mutex::new(Some(dropped_tx)));
         let service = tower::ServiceBuilder::new()

@@ -54,21 +54,13 @@ fn events(captured: &Captured) -> Vec<(String, Vec<String>)> {
         .collect()
 }
 
-fn multi_thread() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
 #[test]
 fn spawned_tasks_blocking_closures_and_threads_log_inside_the_spawners_span() {
     let captured = Captured::default();
     // A scoped subscriber: tokio's worker threads and new threads do not have it, so the
     // children's events reach it only because the span's subscriber is carried with the span.
     tracing::subscriber::with_default(subscriber(&captured), || {
-        multi_thread().block_on(
+        support::two_worker_runtime().block_on(
             async {
                 let task = ctxlocal::spawn(async {
                     tokio::task::yield_now().await;
@@ -109,7 +101,7 @@ fn bridged_closures_log_inside_the_callers_span_on_the_pool_and_on_sync_threads(
     let captured = Captured::default();
     tracing::subscriber::with_default(subscriber(&captured), || {
         // Awaited where the scoped subscriber is the default (as a global one is everywhere).
-        multi_thread().block_on(
+        support::two_worker_runtime().block_on(
             async {
                 ctxlocal::sync_to_async(|| tracing::info!("in sync_to_async")).await;
                 ctxlocal::sync_to_async(|| tracing::info!("in a thread-sensitive call"))
@@ -179,7 +171,7 @@ struct Tenant(&'static str);
 
 #[test]
 fn the_opentelemetry_context_is_attached_in_every_child() {
-    let runtime = multi_thread();
+    let runtime = support::two_worker_runtime();
     let _attached = opentelemetry::Context::current_with_value(Tenant("acme")).attach();
     let seen = runtime.block_on(async {
         let current = || opentelemetry::Context::current().get::<Tenant>().cloned();
@@ -220,7 +212,7 @@ fn a_childs_spans_are_in_the_spawners_trace() {
     let subscriber = tracing_subscriber::registry()
         .with(tracing_opentelemetry::layer().with_tracer(provider.tracer("carried_spans")));
     tracing::subscriber::with_default(subscriber, || {
-        multi_thread().block_on(
+        support::two_worker_runtime().block_on(
             async {
                 ctxlocal::spawn(async {
                     tracing::info_span!("carried.task").in_scope(|| {});

@@ -277,6 +277,30 @@ pub fn on_fresh_thread(
     counters
 }
 
+/// A multi-threaded runtime with two workers and its drivers (time, I/O) enabled: the
+/// machine's cores, for tests of real interleavings.
+pub fn two_worker_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("tokio runtime")
+}
+
+/// The current thread's id.
+pub fn here() -> std::thread::ThreadId {
+    std::thread::current().id()
+}
+
+/// Reports, when dropped, the thread it is dropped on.
+pub struct DropReport(pub std::sync::mpsc::Sender<std::thread::ThreadId>);
+
+impl Drop for DropReport {
+    fn drop(&mut self) {
+        let _ = self.0.send(here());
+    }
+}
+
 /// A multi-threaded runtime with one worker and at most one blocking thread, so every blocking
 /// job (`sync_to_async`, `spawn_blocking`) runs on the same, reused OS thread.
 pub fn one_blocking_thread_runtime() -> tokio::runtime::Runtime {

@@ -109,17 +109,11 @@ impl Drop for Entries {
         if self.len == 0 {
             return;
         }
-        /// Gives the array's memory back after its entries are dropped, also if one of their
-        /// `Drop`s panics (the others are still dropped while that panic unwinds).
-        struct Memory(NonNull<u8>, Layout);
-        impl Drop for Memory {
-            fn drop(&mut self) {
-                // SAFETY: from `cell_pool::allocate` with this layout (`Entries::allocate`),
-                // and its entries are dropped by now.
-                unsafe { cell_pool::free(self.0, self.1) }
-            }
-        }
-        let _memory = Memory(self.ptr.cast(), Entries::layout(self.len));
+        // SAFETY: from `cell_pool::allocate` with this layout (`Entries::allocate`); the
+        // array is not used once its entries are dropped, even if one of their `Drop`s panics
+        // (the others are still dropped while that panic unwinds).
+        let _memory =
+            unsafe { cell_pool::FreeOnDrop::new(self.ptr.cast(), Entries::layout(self.len)) };
         // SAFETY: the `len` entries are initialised and dropped once, here.
         unsafe { ptr::drop_in_place(self.as_mut_slice()) }
     }

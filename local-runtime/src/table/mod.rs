@@ -132,10 +132,7 @@ impl<M> Table<M> {
     /// the struct written.
     #[inline(always)]
     pub(crate) fn unique_entry_mut<V: Values>(&mut self, key: &StructKey<V, M>) -> Option<&mut V> {
-        let index = key.assigned_index()?;
-        let entry = self.entries.as_mut_slice().get_mut(index)?.as_mut()?;
-        // SAFETY: as in `get`: this index belongs to `key`, whose entries are `CowArc<V>`.
-        let values = unsafe { entry.get_mut::<V>() }?;
+        let (index, values) = unique_values(&mut self.entries, key)?;
         self.written.mark(index);
         Some(values)
     }
@@ -147,10 +144,7 @@ impl<M> Table<M> {
         &mut self,
         key: &StructKey<V, M>,
     ) -> Option<&mut V> {
-        let index = key.assigned_index()?;
-        let entry = self.entries.as_mut_slice().get_mut(index)?.as_mut()?;
-        // SAFETY: as in `get`: this index belongs to `key`, whose entries are `CowArc<V>`.
-        unsafe { entry.get_mut::<V>() }
+        unique_values(&mut self.entries, key).map(|(_, values)| values)
     }
 
     /// Edits `table`, a table no thread state points to (a [`Context`](crate::Context) value, a
@@ -298,6 +292,20 @@ fn new_entry<V: Values>(values: V) -> Erased {
         None
     };
     CowArc::new_entry(values, hook)
+}
+
+/// `key`'s index and the values of its struct in `entries`, if they exist and nothing else
+/// shares them.
+#[inline(always)]
+fn unique_values<'a, V: Values, M>(
+    entries: &'a mut Entries,
+    key: &StructKey<V, M>,
+) -> Option<(usize, &'a mut V)> {
+    let index = key.assigned_index()?;
+    let entry = entries.as_mut_slice().get_mut(index)?.as_mut()?;
+    // SAFETY: as in `Table::get`: this index belongs to `key`, whose entries are `CowArc<V>`.
+    let values = unsafe { entry.get_mut::<V>() }?;
+    Some((index, values))
 }
 
 /// The [`ForChild`] hook of entries of type `V`.

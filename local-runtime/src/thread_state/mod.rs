@@ -341,9 +341,6 @@ impl State {
     #[inline(always)]
     #[allow(clippy::mut_from_ref)]
     pub(crate) unsafe fn fast_writable(&self) -> Option<&mut Table> {
-        if self.reads.get() & DEFAULT_BORROWED != 0 {
-            return None;
-        }
         // Outside crate frames, the root context: only once its destructor is registered.
         if self.frames.get() as u32 == 0 && self.root.get() != Root::Registered {
             return None;
@@ -351,27 +348,28 @@ impl State {
         if !self.is_tracked() {
             return None;
         }
-        // SAFETY: as in `writable`; the current table is not borrowed by any reader (no
-        // `DEFAULT_BORROWED`), so nothing points into its cells either.
-        let current = unsafe { &mut **self.current.get() };
-        current.as_mut()?.get_mut()
+        // SAFETY: the task and the root context were checked just now; the rest of the
+        // contract is ours.
+        unsafe { self.fast_writable_again() }
     }
 
-    /// [`State::fast_writable`] without the checks that cannot have changed since an earlier
-    /// fast write in the same frame (the task, the root context).
+    /// [`State::fast_writable`] without its checks of the task and of the root context.
     ///
     /// # Safety
     ///
-    /// As for [`State::fast_writable`]; and [`State::fast_writable`] returned a table earlier
-    /// in this same frame and task, with no frame or reader begun since that has not ended.
+    /// As for [`State::fast_writable`]; and the code running now may write the current
+    /// context as far as the task and the root context go: checked just now, or by a fast
+    /// write earlier in this same frame and task, with every frame and reader begun since
+    /// ended.
     #[inline(always)]
     #[allow(clippy::mut_from_ref)]
     pub(crate) unsafe fn fast_writable_again(&self) -> Option<&mut Table> {
         if self.reads.get() & DEFAULT_BORROWED != 0 {
             return None;
         }
-        // SAFETY: as in `fast_writable`: no reader borrows the current table, and the caller
-        // holds the reference only while it runs no user code.
+        // SAFETY: no reader borrows the current table (no `DEFAULT_BORROWED`), so nothing
+        // points into its cells; the caller holds the reference only while it runs no user
+        // code and touches no thread state (the contract).
         let current = unsafe { &mut **self.current.get() };
         current.as_mut()?.get_mut()
     }

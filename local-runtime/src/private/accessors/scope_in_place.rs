@@ -118,7 +118,7 @@ impl<M: Mode, V: Values, T, F: Fn(&mut V) -> &mut Slot<T, M>> ScopeInPlace<M, V,
         let fast = unsafe {
             M::fast_write_again(Token::new(), saved, |table, saved| {
                 match table.unique_entry_unmarked(key) {
-                    Some(values) => field(values).restore_in_place(saved),
+                    Some(values) => field(values).restore_in_place(saved).map_err(Saved::Value),
                     None => Err(saved),
                 }
             })
